@@ -1,0 +1,56 @@
+# Every target sets itself up: a fresh clone needs only python3 and make.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export PYTHONDONTWRITEBYTECODE := 1
+
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+RUN := $(UV) run --frozen --no-sync
+SOURCES := bot handler
+CFN_LINT := $(UV) tool run --from cfn-lint==1.53.3 cfn-lint
+SAM := $(UV) tool run --from aws-sam-cli==1.170.0 sam
+
+.PHONY: setup demo test lint typecheck pytest template-check bench fuzz build deploy clean
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+setup: .venv/.synced
+
+## demo: the whole bot end to end on the embedded ICE emulator
+demo: setup
+	$(RUN) smartjobs demo failed asr
+
+## test: lint, types, the template checks and the whole suite
+test: lint typecheck template-check pytest
+
+lint: setup
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: setup
+	$(RUN) mypy --strict $(SOURCES)
+
+pytest: setup
+	$(RUN) pytest
+
+template-check: | $(UV)
+	@if [ -f template.yaml ]; then \
+	  $(CFN_LINT) template.yaml && \
+	  AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template template.yaml; \
+	fi
+
+## bench: figures against baselines measured in the same run
+bench: setup
+	$(RUN) python -m bench
+
+## fuzz: the long hypothesis profile
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(RUN) pytest -k "property or fuzz" -p no:cacheprovider
+
+clean:
+	rm -rf .venv .tools .aws-sam .pytest_cache .mypy_cache .ruff_cache
