@@ -35,6 +35,7 @@ class IceError(Exception):
     status: int | None
     hint: str
     retryable: bool = False
+    attempts: int = 1
 
     def __init__(
         self,

@@ -1,0 +1,340 @@
+"""The ``ListSmartJobs`` client: httpx, ACS3-signed, retrying within a deadline."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import ValidationError
+
+from bot.ice._credentials import CredentialsProvider, credentials_from_env
+from bot.ice._errors import (
+    IceError,
+    IceProtocolError,
+    IceServiceError,
+    IceTransportError,
+    RepeatedTokenError,
+    classify,
+)
+from bot.ice._models import (
+    ACTION,
+    API_VERSION,
+    JobState,
+    JobType,
+    ListSmartJobsRequest,
+    SmartJobPage,
+    SortBy,
+)
+from bot.ice._signing import sign
+
+log = logging.getLogger("bot.ice")
+
+DEFAULT_REGION = "cn-shanghai"
+USER_AGENT = "smartjobs/0.1 (+httpx)"
+
+
+def endpoint_for(region: str) -> str:
+    """``https://ice.<region>.aliyuncs.com``: the SDK's own map sends most regions elsewhere."""
+    return f"https://ice.{region}.aliyuncs.com"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded by attempts and an overall deadline."""
+
+    max_attempts: int = 4
+    base_delay: float = 0.2
+    max_delay: float = 2.0
+    deadline: float = 8.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        return rng.uniform(0.0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One HTTP attempt, handed to observers (logs, metrics)."""
+
+    action: str
+    attempt: int
+    elapsed: float
+    status: int | None
+    code: str | None
+    request_id: str | None
+
+
+Observer = Callable[[CallRecord], None]
+
+
+class IceClient:
+    """Typed access to ``ListSmartJobs``; one pooled ``httpx.Client`` per instance."""
+
+    def __init__(
+        self,
+        *,
+        credentials: CredentialsProvider,
+        region: str = DEFAULT_REGION,
+        endpoint: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        observers: tuple[Observer, ...] = (),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.region = region
+        self.endpoint = (endpoint or endpoint_for(region)).rstrip("/")
+        self._host = urlsplit(self.endpoint).netloc
+        self._credentials = credentials
+        self._retry = retry or RetryPolicy()
+        self._observers = observers
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not crypto
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=timeout or httpx.Timeout(10.0, connect=5.0),
+            headers={"user-agent": USER_AGENT, "accept": "application/json"},
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        )
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, region: str | None = None, **kwargs: Any
+    ) -> IceClient:
+        """``ICE_REGION`` / ``ICE_ENDPOINT`` and the Alibaba credential variables."""
+        env = os.environ if environ is None else environ
+        kwargs.setdefault("credentials", credentials_from_env(env))
+        return cls(
+            region=region or env.get("ICE_REGION") or DEFAULT_REGION,
+            endpoint=env.get("ICE_ENDPOINT") or None,
+            **kwargs,
+        )
+
+    def __repr__(self) -> str:
+        return f"IceClient(endpoint={self.endpoint!r})"
+
+    def __enter__(self) -> IceClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- the API ---------------------------------------------------------------------------
+
+    def list_smart_jobs(
+        self,
+        *,
+        job_type: JobType | str | None = None,
+        job_state: JobState | str | None = None,
+        sort_by: SortBy | str | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+        page_no: int | None = None,
+        page_size: int | None = None,
+    ) -> SmartJobPage:
+        """One page. Bad arguments raise ``pydantic.ValidationError`` before any request."""
+        request = ListSmartJobsRequest.model_validate(
+            {
+                "job_type": job_type,
+                "job_state": job_state,
+                "sort_by": sort_by,
+                "max_results": max_results,
+                "next_token": next_token,
+                "page_no": page_no,
+                "page_size": page_size,
+            }
+        )
+        return self._call(request)
+
+    def iter_pages(
+        self,
+        *,
+        job_type: JobType | str | None = None,
+        job_state: JobState | str | None = None,
+        sort_by: SortBy | str | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[SmartJobPage]:
+        """Every page from ``next_token`` (or the first) to the last, following ``NextToken``.
+
+        With ``page_size`` it pages by PageNo instead, until a short or empty page.
+        """
+        if page_size is not None:
+            yield from self._iter_numbered(job_type, job_state, sort_by, page_size)
+            return
+        seen: set[str] = set()
+        token = next_token
+        while True:
+            page = self.list_smart_jobs(
+                job_type=job_type,
+                job_state=job_state,
+                sort_by=sort_by,
+                max_results=max_results,
+                next_token=token,
+            )
+            yield page
+            token = page.next_token
+            if not token:
+                return
+            if token in seen:
+                raise RepeatedTokenError(
+                    "RepeatedNextToken",
+                    "ICE returned a NextToken it had already given; paging stopped.",
+                    request_id=page.request_id,
+                    hint="This is a service fault: try again later.",
+                )
+            seen.add(token)
+
+    def _iter_numbered(
+        self,
+        job_type: JobType | str | None,
+        job_state: JobState | str | None,
+        sort_by: SortBy | str | None,
+        page_size: int,
+    ) -> Iterator[SmartJobPage]:
+        page_no = 1
+        while True:
+            page = self.list_smart_jobs(
+                job_type=job_type,
+                job_state=job_state,
+                sort_by=sort_by,
+                page_no=page_no,
+                page_size=page_size,
+            )
+            yield page
+            if len(page.smart_job_list) < page_size:
+                return
+            if page.total_count is not None and page_no * page_size >= page.total_count:
+                return
+            page_no += 1
+
+    # -- transport and retries -------------------------------------------------------------
+
+    def _call(self, request: ListSmartJobsRequest) -> SmartJobPage:
+        params = request.to_params()
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            remaining = self._retry.deadline - (time.monotonic() - started)
+            try:
+                return self._attempt(params, attempt, remaining)
+            except IceError as error:
+                attempt += 1
+                error.attempts = attempt
+                if not error.retryable or attempt >= self._retry.max_attempts:
+                    raise
+                pause = self._retry.delay(attempt - 1, self._rng)
+                if time.monotonic() - started + pause >= self._retry.deadline:
+                    raise
+                log.warning(
+                    "ICE %s failed (%s, RequestId %s); retry %d in %.2fs",
+                    ACTION,
+                    error.code,
+                    error.request_id,
+                    attempt,
+                    pause,
+                )
+                self._sleep(pause)
+
+    def _attempt(self, params: dict[str, str], attempt: int, remaining: float) -> SmartJobPage:
+        creds = self._credentials.get_credentials()  # per attempt: rotating STS keys
+        signed = sign(
+            method="GET",
+            endpoint=self.endpoint,
+            host=self._host,
+            action=ACTION,
+            version=API_VERSION,
+            params=params,
+            access_key_id=creds.access_key_id,
+            access_key_secret=creds.access_key_secret,
+            security_token=creds.security_token,
+            date=self._clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            nonce=uuid.uuid4().hex,  # fresh per attempt: a replayed nonce is refused
+        )
+        timeout = self._http.timeout
+        if remaining < (timeout.read or remaining):
+            timeout = httpx.Timeout(max(remaining, 0.5), connect=min(timeout.connect or 5.0, 5.0))
+        begun = time.monotonic()
+        try:
+            response = self._http.get(signed.url, headers=signed.headers, timeout=timeout)
+        except httpx.TimeoutException as exc:
+            self._observe(attempt, begun, None, "Timeout", None)
+            raise IceTransportError(
+                "Timeout",
+                f"ICE did not answer in time ({type(exc).__name__}).",
+                hint="ICE is slow or unreachable: try again in a minute.",
+            ) from None
+        except httpx.TransportError as exc:
+            self._observe(attempt, begun, None, "ConnectionError", None)
+            raise IceTransportError(
+                "ConnectionError",
+                f"Could not reach ICE at {self._host} ({type(exc).__name__}).",
+                hint="Check ICE_REGION / ICE_ENDPOINT and the network.",
+            ) from None
+        return self._read(response, attempt, begun)
+
+    def _read(self, response: httpx.Response, attempt: int, begun: float) -> SmartJobPage:
+        status = response.status_code
+        body = _json_object(response.content)
+        request_id = _str_or_none(body.get("RequestId")) if body else None
+        if status == 200 and body is not None and "Code" not in body:
+            self._observe(attempt, begun, status, None, request_id)
+            try:
+                return SmartJobPage.model_validate(body)
+            except ValidationError as exc:
+                raise IceProtocolError(
+                    "InvalidResponse",
+                    f"ICE's answer did not have the expected shape ({exc.error_count()} problems, "
+                    f"first at {'.'.join(map(str, exc.errors()[0]['loc']))}).",
+                    request_id=request_id,
+                    status=status,
+                    hint="This is a service or proxy fault: try again later.",
+                ) from None
+        if body is not None and isinstance(body.get("Code"), str):
+            code = body["Code"]
+            self._observe(attempt, begun, status, code, request_id)
+            raise classify(code, str(body.get("Message", "")), status=status, request_id=request_id)
+        kind = response.headers.get("content-type", "unknown content").split(";")[0]
+        self._observe(attempt, begun, status, f"HTTP{status}", None)
+        error_type = IceServiceError if status >= 500 or status == 429 else IceProtocolError
+        raise error_type(
+            f"HTTP{status}",
+            f"ICE answered HTTP {status} with {kind}, not the API's JSON.",
+            status=status,
+            hint="A proxy or the service is failing: try again in a minute.",
+        )
+
+    def _observe(
+        self, attempt: int, begun: float, status: int | None, code: str | None, rid: str | None
+    ) -> None:
+        record = CallRecord(ACTION, attempt, time.monotonic() - begun, status, code, rid)
+        for observer in self._observers:
+            observer(record)
+
+
+def _json_object(content: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(content)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,333 @@
+"""IceClient behaviour at the network boundary (httpx.MockTransport): retries, errors, paging.
+
+The end-to-end tests against the emulator over real HTTP live in test_client_emulator.py.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from bot.ice import (
+    Credentials,
+    IceAuthError,
+    IceClient,
+    IceParameterError,
+    IceProtocolError,
+    IceServiceError,
+    IceThrottledError,
+    IceTransportError,
+    JobState,
+    JobType,
+    RepeatedTokenError,
+    RetryPolicy,
+    StaticCredentials,
+)
+
+SECRET = "super-secret-value-1234"
+TOKEN = "sts-token-value-5678"
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def page_body(ids: list[str], next_token: str = "", total: int | None = None) -> dict[str, object]:
+    body: dict[str, object] = {
+        "RequestId": "RID-OK",
+        "SmartJobList": [
+            {"JobId": i, "Title": f"t{i}", "JobType": "ASR", "JobState": "Failed"} for i in ids
+        ],
+        "NextToken": next_token,
+        "MaxResults": "10",
+    }
+    if total is not None:
+        body["TotalCount"] = str(total)
+    return body
+
+
+def error(status: int, code: str, rid: str = "RID-ERR") -> httpx.Response:
+    return httpx.Response(
+        status, json={"RequestId": rid, "HostId": "ice", "Code": code, "Message": f"{code} msg"}
+    )
+
+
+def make_client(handler: Handler, **kwargs: object) -> tuple[IceClient, list[float]]:
+    slept: list[float] = []
+    client = IceClient(
+        credentials=StaticCredentials(Credentials("id1", SECRET, TOKEN)),
+        endpoint="http://ice.test",
+        transport=httpx.MockTransport(handler),
+        sleep=slept.append,
+        rng=random.Random(1),
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return client, slept
+
+
+def scripted(responses: list[httpx.Response]) -> tuple[Handler, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+    queue: Iterator[httpx.Response] = iter(responses)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return next(queue)
+
+    return handler, seen
+
+
+def test_parses_a_page_with_string_numbers() -> None:
+    handler, seen = scripted([httpx.Response(200, json=page_body(["a", "b"], "tok", 110))])
+    client, _ = make_client(handler)
+    page = client.list_smart_jobs(job_type=JobType.ASR, job_state="Failed", max_results=2)
+    assert [j.job_id for j in page.smart_job_list] == ["a", "b"]
+    assert page.total_count == 110 and page.max_results == 10 and page.next_token == "tok"
+    query = dict(parse_qsl(urlsplit(str(seen[0].url)).query))
+    assert query == {"JobType": "ASR", "JobState": "Failed", "MaxResults": "2"}
+    assert seen[0].headers["x-acs-security-token"] == TOKEN
+
+
+@pytest.mark.parametrize(
+    "code", ["Throttling", "Throttling.User", "ServiceUnavailable", "InternalError"]
+)
+def test_retries_retryable_codes_then_succeeds(code: str) -> None:
+    handler, seen = scripted(
+        [error(503, code), error(500, code), httpx.Response(200, json=page_body(["x"]))]
+    )
+    client, slept = make_client(handler)
+    page = client.list_smart_jobs()
+    assert page.smart_job_list[0].job_id == "x"
+    assert len(seen) == 3 and len(slept) == 2
+    assert all(0 <= s <= 2.0 for s in slept)
+    nonces = {r.headers["x-acs-signature-nonce"] for r in seen}
+    assert len(nonces) == 3, "every attempt is re-signed with a fresh nonce"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "kind"),
+    [
+        (404, "InvalidAccessKeyId.NotFound", IceAuthError),
+        (400, "SignatureDoesNotMatch", IceAuthError),
+        (403, "Forbidden.RAM", IceAuthError),
+        (403, "NoPermission", IceAuthError),
+        (400, "InvalidParameter", IceParameterError),
+        (400, "MissingParameter", IceParameterError),
+    ],
+)
+def test_never_retries_auth_permission_or_parameter_errors(
+    status: int, code: str, kind: type[Exception]
+) -> None:
+    handler, seen = scripted([error(status, code, "RID-7")])
+    client, slept = make_client(handler)
+    with pytest.raises(kind) as info:
+        client.list_smart_jobs()
+    assert len(seen) == 1 and slept == []
+    err = info.value
+    assert err.code == code and err.request_id == "RID-7" and err.status == status  # type: ignore[attr-defined]
+    assert err.hint  # type: ignore[attr-defined]
+
+
+def test_signature_mismatch_hint_names_the_secret_not_its_value() -> None:
+    handler, _ = scripted([error(400, "SignatureDoesNotMatch")])
+    client, _ = make_client(handler)
+    with pytest.raises(IceAuthError) as info:
+        client.list_smart_jobs()
+    assert "ALIBABA_CLOUD_ACCESS_KEY_SECRET" in info.value.hint
+    for text in (str(info.value), repr(info.value), info.value.hint, repr(client)):
+        assert SECRET not in text and TOKEN not in text
+
+
+def test_gives_up_after_max_attempts_with_the_last_error() -> None:
+    handler, seen = scripted([error(503, "Throttling.User")] * 10)
+    client, slept = make_client(handler, retry=RetryPolicy(max_attempts=3))
+    with pytest.raises(IceThrottledError) as info:
+        client.list_smart_jobs()
+    assert len(seen) == 3 and len(slept) == 2 and info.value.attempts == 3
+
+
+def test_deadline_stops_retries_before_max_attempts() -> None:
+    handler, seen = scripted([error(500, "InternalError")] * 10)
+    # a deadline shorter than any possible backoff: one attempt, no sleep
+    client, slept = make_client(
+        handler, retry=RetryPolicy(max_attempts=10, base_delay=5, max_delay=5, deadline=0.001)
+    )
+    with pytest.raises(IceServiceError):
+        client.list_smart_jobs()
+    assert len(seen) == 1 and slept == []
+
+
+def test_timeouts_and_connection_errors_are_retried() -> None:
+    calls = {"n": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise httpx.ReadTimeout("slow", request=request)
+        if calls["n"] == 2:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, json=page_body(["ok"]))
+
+    client, slept = make_client(handler)
+    assert client.list_smart_jobs().smart_job_list[0].job_id == "ok"
+    assert calls["n"] == 3 and len(slept) == 2
+
+
+def test_persistent_connection_failure_names_the_host() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    client, _ = make_client(handler, retry=RetryPolicy(max_attempts=2))
+    with pytest.raises(IceTransportError) as info:
+        client.list_smart_jobs()
+    assert "ice.test" in str(info.value) and "ICE_ENDPOINT" in info.value.hint
+
+
+def test_html_error_page_from_a_proxy_is_a_retryable_service_error() -> None:
+    html = httpx.Response(
+        502, text="<html><body>Bad Gateway</body></html>", headers={"content-type": "text/html"}
+    )
+    handler, seen = scripted([html, httpx.Response(200, json=page_body(["a"]))])
+    client, _ = make_client(handler)
+    assert client.list_smart_jobs().smart_job_list[0].job_id == "a"
+    assert len(seen) == 2
+
+
+def test_malformed_json_is_a_protocol_error_not_a_crash() -> None:
+    handler, seen = scripted([httpx.Response(200, text="{not json")])
+    client, _ = make_client(handler)
+    with pytest.raises(IceProtocolError) as info:
+        client.list_smart_jobs()
+    assert "HTTP 200" in str(info.value) and len(seen) == 1
+
+
+def test_wrong_field_types_are_a_protocol_error() -> None:
+    body = page_body(["a"])
+    body["SmartJobList"] = "not a list"
+    handler, _ = scripted([httpx.Response(200, json=body)])
+    client, _ = make_client(handler)
+    with pytest.raises(IceProtocolError) as info:
+        client.list_smart_jobs()
+    assert "SmartJobList" in str(info.value)
+
+
+def test_unknown_job_type_from_the_service_still_parses() -> None:
+    body = page_body(["a"])
+    body["SmartJobList"] = [{"JobId": "a", "JobType": "HologramSynthesis", "JobState": "Paused"}]
+    handler, _ = scripted([httpx.Response(200, json=body)])
+    client, _ = make_client(handler)
+    job = client.list_smart_jobs().smart_job_list[0]
+    assert job.job_type == "HologramSynthesis" and job.job_state == "Paused"
+
+
+def test_known_values_parse_as_enums() -> None:
+    handler, _ = scripted([httpx.Response(200, json=page_body(["a"]))])
+    client, _ = make_client(handler)
+    job = client.list_smart_jobs().smart_job_list[0]
+    assert job.job_type is JobType.ASR and job.job_state is JobState.FAILED
+
+
+def test_iter_pages_follows_next_token_to_the_end() -> None:
+    handler, seen = scripted(
+        [
+            httpx.Response(200, json=page_body(["a"], "t1")),
+            httpx.Response(200, json=page_body(["b"], "t2")),
+            httpx.Response(200, json=page_body(["c"], "")),
+        ]
+    )
+    client, _ = make_client(handler)
+    ids = [j.job_id for p in client.iter_pages(max_results=1) for j in p.smart_job_list]
+    assert ids == ["a", "b", "c"]
+    assert [dict(parse_qsl(urlsplit(str(r.url)).query)).get("NextToken") for r in seen] == [
+        None,
+        "t1",
+        "t2",
+    ]
+
+
+def test_iter_pages_stops_on_a_repeated_token() -> None:
+    handler, _ = scripted(
+        [
+            httpx.Response(200, json=page_body(["a"], "same")),
+            httpx.Response(200, json=page_body(["b"], "same")),
+            httpx.Response(200, json=page_body(["c"], "")),
+        ]
+    )
+    client, _ = make_client(handler)
+    got: list[str] = []
+    with pytest.raises(RepeatedTokenError):
+        for page in client.iter_pages():
+            got.extend(j.job_id for j in page.smart_job_list)
+    assert got == ["a", "b"]
+
+
+def test_invalid_arguments_fail_before_any_request() -> None:
+    handler, seen = scripted([])
+    client, _ = make_client(handler)
+    for bad in ({"max_results": 0}, {"max_results": 101}, {"page_size": 0}, {"job_state": "Nope"}):
+        with pytest.raises(ValidationError):
+            client.list_smart_jobs(**bad)  # type: ignore[arg-type]
+    assert seen == []
+
+
+def test_credentials_are_asked_for_on_every_attempt() -> None:
+    class Rotating:
+        def __init__(self) -> None:
+            self.n = 0
+
+        def get_credentials(self) -> Credentials:
+            self.n += 1
+            return Credentials(f"id{self.n}", "s", f"tok{self.n}")
+
+    rotating = Rotating()
+    handler, seen = scripted([error(503, "Throttling"), httpx.Response(200, json=page_body(["a"]))])
+    client = IceClient(
+        credentials=rotating,
+        endpoint="http://ice.test",
+        transport=httpx.MockTransport(handler),
+        sleep=lambda s: None,
+    )
+    client.list_smart_jobs()
+    assert [r.headers["x-acs-security-token"] for r in seen] == ["tok1", "tok2"]
+
+
+def test_region_builds_the_endpoint_and_env_overrides() -> None:
+    env = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "i",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s",
+        "ICE_REGION": "cn-beijing",
+    }
+    assert IceClient.from_env(env).endpoint == "https://ice.cn-beijing.aliyuncs.com"
+    assert (
+        IceClient.from_env({**env, "ICE_ENDPOINT": "http://127.0.0.1:8787/"}).endpoint
+        == "http://127.0.0.1:8787"
+    )
+    assert IceClient.from_env({}).endpoint == "https://ice.cn-shanghai.aliyuncs.com"
+
+
+def test_observers_see_every_attempt_with_request_ids() -> None:
+    records = []
+    handler, _ = scripted(
+        [error(503, "Throttling", "R1"), httpx.Response(200, json=page_body(["a"]))]
+    )
+    client, _ = make_client(handler, observers=(records.append,))
+    client.list_smart_jobs()
+    assert [(r.attempt, r.code, r.request_id) for r in records] == [
+        (0, "Throttling", "R1"),
+        (1, None, "RID-OK"),
+    ]
+
+
+def test_json_views_of_string_fields() -> None:
+    body = page_body(["a"])
+    body["SmartJobList"] = [
+        {"JobId": "a", "UserData": json.dumps({"k": 1}), "EditingConfig": "{broken"}
+    ]
+    handler, _ = scripted([httpx.Response(200, json=body)])
+    client, _ = make_client(handler)
+    job = client.list_smart_jobs().smart_job_list[0]
+    assert job.user_data_json == {"k": 1}
+    assert job.editing_config == "{broken" and job.editing_config_json is None
