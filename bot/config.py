@@ -1,0 +1,107 @@
+"""Settings from the environment (and optionally one Secrets Manager secret), read once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SECRET_KEYS = (
+    "SLACK_SIGNING_SECRET",
+    "SLACK_BOT_TOKEN",
+    "ALIBABA_CLOUD_ACCESS_KEY_ID",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    "ALIBABA_CLOUD_SECURITY_TOKEN",
+)
+ALIBABA_PREFIX = "ALIBABA_CLOUD_"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_REGION = "cn-shanghai"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it and how to fix it."""
+
+
+def _id_list(value: str | None) -> frozenset[str]:
+    return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    slack_signing_secret: str = field(repr=False)
+    slack_bot_token: str = field(repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    ice_region: str = DEFAULT_REGION
+    ice_endpoint: str | None = None
+    digest_channel: str | None = None
+    digest_table: str | None = None
+    allowed_team_ids: frozenset[str] = frozenset()
+    allowed_channel_ids: frozenset[str] = frozenset()
+    allowed_user_ids: frozenset[str] = frozenset()
+    allowed_regions: frozenset[str] = frozenset()
+    alibaba_env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """The ``ALIBABA_CLOUD_*`` variables (secrets included) handed to the credentials chain."""
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        load_secret: Callable[[str], Mapping[str, Any]] | None = None,
+    ) -> Settings:
+        """Environment first; ``SECRETS_ARN``'s JSON fills what the environment leaves unset."""
+        env: dict[str, str] = dict(os.environ if environ is None else environ)
+        arn = env.get("SECRETS_ARN")
+        if arn:
+            secret = (load_secret or load_secrets_manager_json)(arn)
+            for key in SECRET_KEYS:
+                value = secret.get(key)
+                if isinstance(value, str) and value and not env.get(key):
+                    env[key] = value
+        missing = [k for k in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN") if not env.get(k)]
+        if missing:
+            raise ConfigError(
+                f"Missing {', '.join(missing)}: set it in the environment or in the "
+                "SECRETS_ARN secret (JSON keys of the same names)."
+            )
+        api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        return cls(
+            slack_signing_secret=env["SLACK_SIGNING_SECRET"],
+            slack_bot_token=env["SLACK_BOT_TOKEN"],
+            slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+            ice_region=env.get("ICE_REGION") or DEFAULT_REGION,
+            ice_endpoint=env.get("ICE_ENDPOINT") or None,
+            digest_channel=env.get("DIGEST_CHANNEL") or None,
+            digest_table=env.get("DIGEST_TABLE") or None,
+            allowed_team_ids=_id_list(env.get("ALLOWED_TEAM_IDS")),
+            allowed_channel_ids=_id_list(env.get("ALLOWED_CHANNEL_IDS")),
+            allowed_user_ids=_id_list(env.get("ALLOWED_USER_IDS")),
+            allowed_regions=_id_list(env.get("ALLOWED_REGIONS")),
+            alibaba_env={k: v for k, v in env.items() if k.startswith(ALIBABA_PREFIX)},
+        )
+
+    def ice_env(self, region: str | None = None) -> dict[str, str]:
+        """The variables ``IceClient.from_env`` reads, for one region."""
+        env = dict(self.alibaba_env)
+        env["ICE_REGION"] = region or self.ice_region
+        # The endpoint override (the emulator) serves every region alike.
+        if self.ice_endpoint:
+            env["ICE_ENDPOINT"] = self.ice_endpoint
+        return env
+
+
+def load_secrets_manager_json(arn: str) -> Mapping[str, Any]:
+    """One Secrets Manager read per cold start, cached by Powertools (boto3 is Lambda's own)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    try:
+        value = parameters.get_secret(arn, transform="json", max_age=3600)
+    except Exception as exc:
+        raise ConfigError(
+            f"Could not read the secret named by SECRETS_ARN ({type(exc).__name__}): check "
+            "that it exists, holds JSON, and that the function may secretsmanager:GetSecretValue."
+        ) from None
+    if not isinstance(value, dict):
+        raise ConfigError("The SECRETS_ARN secret must hold a JSON object.")
+    return value

@@ -1,0 +1,139 @@
+"""A local HTTP server standing in for Slack: the Web API (``SLACK_API_URL``) and response_urls."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass(frozen=True)
+class SlackPost:
+    """One request Slack received: a response_url post or a Web API call."""
+
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+    @property
+    def is_response_url(self) -> bool:
+        return self.path.startswith("/response/")
+
+    @property
+    def method(self) -> str:
+        """The Web API method (``chat.postMessage``), empty for response_url posts."""
+        return self.path.removeprefix("/api/") if self.path.startswith("/api/") else ""
+
+
+@dataclass
+class SlackStub:
+    """``with SlackStub() as slack:`` then ``slack.api_url`` and ``slack.response_url()``.
+
+    ``response_status`` makes response_urls answer an HTTP error; ``api_errors`` makes a
+    Web API method answer ``{"ok": false, "error": …}``.
+    """
+
+    response_status: int = 200
+    api_errors: dict[str, str] = field(default_factory=dict)
+    posts: list[SlackPost] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = field(default=None, repr=False)
+    _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self) -> str:
+        return f"{self.url}/response/{uuid.uuid4().hex}"
+
+    def start(self) -> SlackStub:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("content-length") or 0)).decode()
+                body = _decode(raw, self.headers.get("content-type", ""))
+                post = SlackPost(self.path, body, {k.lower(): v for k, v in self.headers.items()})
+                with stub._cond:
+                    stub.posts.append(post)
+                    stub._cond.notify_all()
+                if post.is_response_url:
+                    self._answer(stub.response_status, "ok", "text/html")
+                    return
+                error = stub.api_errors.get(post.method)
+                answer = {"ok": False, "error": error} if error else _api_ok(post)
+                self._answer(200, json.dumps(answer), "application/json")
+
+            def _answer(self, status: int, text: str, kind: str) -> None:
+                data = text.encode()
+                self.send_response(status)
+                self.send_header("content-type", kind)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> SlackStub:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[SlackPost]:
+        """Block until ``count`` posts arrived (threads answer asynchronously)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self.posts) >= count, timeout):
+                raise TimeoutError(f"Slack received {len(self.posts)} posts, expected {count}")
+            return list(self.posts)
+
+    def to(self, response_url: str) -> list[SlackPost]:
+        """The posts one response_url received."""
+        path = response_url.split("://", 1)[-1].partition("/")[2]
+        with self._cond:
+            return [p for p in self.posts if p.path == "/" + path]
+
+    def calls(self, method: str) -> list[SlackPost]:
+        with self._cond:
+            return [p for p in self.posts if p.method == method]
+
+
+def _decode(raw: str, content_type: str) -> dict[str, Any]:
+    if "json" in content_type:
+        value = json.loads(raw or "{}")
+        return value if isinstance(value, dict) else {"_": value}
+    return dict(parse_qsl(raw))
+
+
+def _api_ok(post: SlackPost) -> dict[str, Any]:
+    if post.method == "chat.postMessage":
+        return {
+            "ok": True,
+            "channel": post.body.get("channel"),
+            "ts": f"{uuid.uuid4().int % 10**9}.0001",
+        }
+    return {"ok": True}

@@ -1,0 +1,349 @@
+"""The Bolt app: `/smartjobs`, its buttons, and access control. Knows nothing of Lambda.
+
+Ack path: verify, check access, parse (pure), ack. Everything slow (ICE, credentials,
+response_url posts) happens in lazy listeners, which Lambda runs in a second invocation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import button_value, filters
+from bot.config import Settings
+from bot.ice import IceClient, IceError, SmartJobPage
+from bot.ice._models import SortBy
+from bot.query import Query
+from bot.render import (
+    ACTION_NEXT,
+    ACTION_REFRESH,
+    ACTION_SHARE,
+    PageView,
+    render_error,
+    render_help,
+    render_notice,
+    render_page,
+)
+
+log = logging.getLogger("bot.slack")
+
+COMMAND = "/smartjobs"
+ACTION_SHOW_FAILED = "show_failed"
+Message = dict[str, Any]
+
+
+@dataclass
+class Services:
+    """The I/O the app needs, handed in: tests and the demo swap in local servers."""
+
+    settings: Settings
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ice_factory: Callable[[Settings, str], IceClient] = lambda s, region: IceClient.from_env(
+        s.ice_env(region)
+    )
+    digest: Callable[[Query], Message] | None = None
+    """Builds the digest message for ``/smartjobs digest`` (wired by the digest module)."""
+    on_event: Callable[[str, dict[str, Any]], None] = lambda name, fields: None
+    """Telemetry hook: ``("command", {...})``, ``("page", {...})``, ``("ice_error", {...})``."""
+    _clients: dict[str, IceClient] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def ice(self, region: str) -> IceClient:
+        """One pooled client per region, built on first use (lazy path only)."""
+        with self._lock:
+            client = self._clients.get(region)
+            if client is None:
+                client = self._clients[region] = self.ice_factory(self.settings, region)
+            return client
+
+
+# -- pure helpers ------------------------------------------------------------------------
+
+
+def _ephemeral(message: Message) -> Message:
+    return {"response_type": "ephemeral", **message}
+
+
+def _filter_error(error: filters.FilterError) -> Message:
+    return render_error("That command didn't parse", str(error), usage=error.usage)
+
+
+def is_allowed(settings: Settings, team: str | None, channel: str | None, user: str | None) -> bool:
+    """Every list that is set must contain the request's id; unset lists allow everyone."""
+    checks = (
+        (settings.allowed_team_ids, team),
+        (settings.allowed_channel_ids, channel),
+        (settings.allowed_user_ids, user),
+    )
+    return all(not allowed or (value in allowed) for allowed, value in checks)
+
+
+# -- the app -----------------------------------------------------------------------------
+
+
+def create_app(services: Services, *, process_before_response: bool = True) -> App:
+    settings = services.settings
+
+    def authorize(enterprise_id: str | None, team_id: str | None, **_: Any) -> AuthorizeResult:
+        # The token comes from configuration: no auth.test round trip on a cold start.
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, bot_token=settings.slack_bot_token
+        )
+
+    app = App(
+        signing_secret=settings.slack_signing_secret,
+        authorize=authorize,
+        client=WebClient(base_url=settings.slack_api_url),
+        process_before_response=process_before_response,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+
+    @app.middleware
+    def access_control(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        if is_allowed(settings, context.team_id, context.channel_id, context.user_id):
+            return next()
+        log.warning(
+            "refused",
+            extra={"team": context.team_id, "channel": context.channel_id, "user": context.user_id},
+        )
+        services.on_event("refused", {"team": context.team_id})
+        refusal = render_notice(
+            ":no_entry: You are not allowed to use smartjobs here. "
+            "Ask the app's operator to add you (ALLOWED_*_IDS)."
+        )
+        if body.get("type") == "block_actions" and body.get("response_url"):
+            context.respond(replace_original=False, response_type="ephemeral", **refusal)
+            return BoltResponse(status=200, body="")
+        return BoltResponse(
+            status=200,
+            body=json.dumps(_ephemeral(refusal)),
+            headers={"content-type": "application/json"},
+        )
+
+    # /smartjobs ---------------------------------------------------------------------------
+
+    def ack_command(ack: Ack, command: dict[str, Any]) -> None:
+        """Pure and fast: user errors and help are answered in the ack itself."""
+        try:
+            query = parse_allowed(command.get("text", ""), settings)
+        except filters.FilterError as error:
+            ack(**_ephemeral(_filter_error(error)))
+            return
+        if query.action == "help":
+            ack(**_ephemeral(render_help(filters.HELP_TEXT)))
+            return
+        if query.action == "digest":
+            region = query.region or settings.ice_region
+            ack(**_ephemeral(render_notice(f":hourglass: Building the digest for {region}…")))
+            return
+        # A slash command's own reply cannot be replaced later (bolt-python#1268), so the
+        # list arrives as the one answer, a moment after this silent ack.
+        ack()
+
+    def run_command(command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        try:
+            query = parse_allowed(command.get("text", ""), settings)
+        except filters.FilterError:
+            return  # answered in the ack
+        services.on_event("command", {"action": query.action, "team": context.team_id})
+        if query.action == "help":
+            return
+        if query.action == "digest":
+            _respond_digest(query, respond)
+            return
+        _respond_page(query, None, respond, replace=False)
+
+    app.command(COMMAND)(ack=ack_command, lazy=[run_command])
+
+    # buttons ------------------------------------------------------------------------------
+
+    def ack_only(ack: Ack) -> None:
+        ack()
+
+    def page_from_button(body: dict[str, Any], respond: Respond) -> tuple[Query, str | None] | None:
+        action = (body.get("actions") or [{}])[0]
+        try:
+            query, token = button_value.decode(str(action.get("value", "")))
+            if (
+                query.region
+                and settings.allowed_regions
+                and query.region not in settings.allowed_regions
+            ):
+                raise button_value.ButtonValueError("That region is not allowed here.")
+        except button_value.ButtonValueError as error:
+            respond(
+                replace_original=False,
+                response_type="ephemeral",
+                **render_error(
+                    "That button no longer works", str(error), hint="Run the command again."
+                ),
+            )
+            return None
+        return query, token
+
+    def next_or_refresh(body: dict[str, Any], respond: Respond) -> None:
+        decoded = page_from_button(body, respond)
+        if decoded:
+            _respond_page(*decoded, respond, replace=True)
+
+    def share(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        decoded = page_from_button(body, respond)
+        if not decoded:
+            return
+        query, token = decoded
+        channel = (body.get("channel") or {}).get("id")
+        user = (body.get("user") or {}).get("id")
+        message = _page_message(query, token, respond, shared_by=user)
+        if message is None or not channel:
+            return
+        try:
+            client.chat_postMessage(channel=channel, **message)
+        except SlackApiError as error:
+            code = error.response.get("error", "unknown_error")
+            respond(
+                replace_original=False,
+                response_type="ephemeral",
+                **render_error(
+                    "Couldn't share to the channel",
+                    f"Slack said `{code}`.",
+                    hint="Invite the bot with `/invite @smartjobs`, then share again.",
+                ),
+            )
+
+    def show_failed(body: dict[str, Any], respond: Respond) -> None:
+        decoded = page_from_button(body, respond)
+        if decoded:
+            _respond_page(*decoded, respond, replace=False)
+
+    def ack_unknown(ack: Ack, body: dict[str, Any]) -> None:
+        """Link buttons and stale actions must be acked too, or Slack shows an error."""
+        ack()
+
+    app.action(ACTION_NEXT)(ack=ack_only, lazy=[next_or_refresh])
+    app.action(ACTION_REFRESH)(ack=ack_only, lazy=[next_or_refresh])
+    app.action(ACTION_SHARE)(ack=ack_only, lazy=[share])
+    app.action(ACTION_SHOW_FAILED)(ack=ack_only, lazy=[show_failed])
+    app.action({"type": "block_actions"})(ack_unknown)
+
+    # the lazy work ------------------------------------------------------------------------
+
+    def _page_message(
+        query: Query,
+        token: str | None,
+        respond: Respond,
+        *,
+        replace: bool = False,
+        shared_by: str | None = None,
+    ) -> Message | None:
+        region = query.region or settings.ice_region
+        try:
+            page = fetch_page(services.ice(region), query, token, now=services.now())
+        except IceError as error:
+            services.on_event("ice_error", {"code": error.code, "request_id": error.request_id})
+            log.warning("ICE error %s (RequestId %s)", error.code, error.request_id)
+            respond(replace_original=replace, response_type="ephemeral", **ice_error_message(error))
+            return None
+        except Exception:
+            log.exception("unexpected failure answering %s", filters.format_query(query))
+            respond(
+                replace_original=replace,
+                response_type="ephemeral",
+                **render_error(
+                    "Something went wrong",
+                    "smartjobs hit an unexpected error; it has been logged.",
+                    hint="Try again; if it persists, tell the app's operator.",
+                ),
+            )
+            return None
+        services.on_event("page", {"jobs": len(page.smart_job_list), "request_id": page.request_id})
+        log.info("page served", extra={"ice_request_id": page.request_id})
+        next_value = button_value.encode(query, page.next_token) if page.next_token else None
+        view = PageView(
+            query=query,
+            page=page,
+            region=region,
+            now=services.now(),
+            next_value=next_value,
+            refresh_value=button_value.encode(query, token),
+            shared_by=shared_by,
+        )
+        return render_page(view)
+
+    def _respond_page(query: Query, token: str | None, respond: Respond, *, replace: bool) -> None:
+        message = _page_message(query, token, respond, replace=replace)
+        if message is not None:
+            respond(replace_original=replace, response_type="ephemeral", **message)
+
+    def _respond_digest(query: Query, respond: Respond) -> None:
+        if services.digest is None:
+            respond(
+                response_type="ephemeral",
+                **render_notice("The digest is not available in this deployment yet."),
+            )
+            return
+        try:
+            message = services.digest(query)
+        except IceError as error:
+            respond(response_type="ephemeral", **ice_error_message(error))
+            return
+        respond(response_type="ephemeral", **message)
+
+    return app
+
+
+def parse_allowed(text: str, settings: Settings) -> Query:
+    """Parse, then hold ``region:`` to ``ALLOWED_REGIONS`` when it is set."""
+    query = filters.parse(text)
+    if query.region and settings.allowed_regions and query.region not in settings.allowed_regions:
+        allowed = ", ".join(sorted(settings.allowed_regions))
+        raise filters.FilterError(
+            f'Region "{query.region}" is not allowed here (allowed: {allowed}).',
+            word=query.region,
+        )
+    if query.since is not None and query.sort is SortBy.OLDEST:
+        raise filters.FilterError(
+            '"oldest" and "since:" do not combine: a window is scanned newest first.',
+            word="oldest",
+        )
+    return query
+
+
+def ice_error_message(error: IceError) -> Message:
+    return render_error(
+        "ICE didn't answer",
+        f"`{error.code}`: {error.message}",
+        hint=error.hint,
+        request_id=error.request_id,
+    )
+
+
+def fetch_page(
+    client: IceClient, query: Query, token: str | None, *, now: datetime
+) -> SmartJobPage:
+    """One page for a query; ``since:`` trims the page and ends paging past the window."""
+    page = client.list_smart_jobs(
+        job_type=query.job_type,
+        job_state=query.state,
+        sort_by=query.sort,
+        max_results=query.limit,
+        next_token=token,
+    )
+    if query.since is None:
+        return page
+    start = now - query.since
+    kept = [j for j in page.smart_job_list if j.create_time is None or j.create_time >= start]
+    if len(kept) == len(page.smart_job_list):
+        return page.model_copy(update={"total_count": None})
+    return page.model_copy(update={"smart_job_list": kept, "next_token": None, "total_count": None})
