@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -91,7 +92,12 @@ def is_allowed(settings: Settings, team: str | None, channel: str | None, user: 
 # -- the app -----------------------------------------------------------------------------
 
 
-def create_app(services: Services, *, process_before_response: bool = True) -> App:
+def create_app(
+    services: Services,
+    *,
+    process_before_response: bool = True,
+    listener_executor: Executor | None = None,
+) -> App:
     settings = services.settings
 
     def authorize(enterprise_id: str | None, team_id: str | None, **_: Any) -> AuthorizeResult:
@@ -106,12 +112,23 @@ def create_app(services: Services, *, process_before_response: bool = True) -> A
         client=WebClient(base_url=settings.slack_api_url),
         process_before_response=process_before_response,
         logger=logging.getLogger("bot.slack.bolt"),
+        listener_executor=listener_executor,
     )
 
     @app.middleware
     def access_control(
         body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
+        actions = body.get("actions") or [{}]
+        services.on_event(
+            "request",
+            {
+                "team": context.team_id,
+                "channel": context.channel_id,
+                "user": context.user_id,
+                "command": body.get("command") or actions[0].get("action_id"),
+            },
+        )
         if is_allowed(settings, context.team_id, context.channel_id, context.user_id):
             return next()
         log.warning(
@@ -123,7 +140,7 @@ def create_app(services: Services, *, process_before_response: bool = True) -> A
             ":no_entry: You are not allowed to use smartjobs here. "
             "Ask the app's operator to add you (ALLOWED_*_IDS)."
         )
-        if body.get("type") == "block_actions" and body.get("response_url"):
+        if body.get("type") == "block_actions" and context.respond is not None:
             context.respond(replace_original=False, response_type="ephemeral", **refusal)
             return BoltResponse(status=200, body="")
         return BoltResponse(

@@ -1,0 +1,168 @@
+"""`smartjobs demo`: the whole path on this machine, no accounts.
+
+A local ICE emulator, a local Slack, and the real Lambda handler: a signed `/smartjobs`
+Function URL event goes into ``lambda_handler``; the lazy self-invoke Bolt makes is caught
+and run through the handler again, as Lambda would; the answer posted to the response_url
+is printed; then "Next page" is pressed the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
+from bot.local import (
+    LambdaContext,
+    LocalLambda,
+    SlackStub,
+    block_actions_body,
+    function_url_event,
+    sign_slack,
+    slash_command_body,
+)
+from bot.render import ACTION_NEXT, ACTION_REFRESH
+from bot.render._slack_text import find_button, message_to_text
+
+DEMO_SIGNING_SECRET = "smartjobs-demo-signing-secret"  # noqa: S105 - public demo value
+DEMO_BOT_TOKEN = "xoxb-smartjobs-demo-token"  # noqa: S105 - public demo value
+
+
+def demo_environment(slack: SlackStub, ice: Emulator) -> dict[str, str]:
+    return {
+        "SLACK_SIGNING_SECRET": DEMO_SIGNING_SECRET,
+        "SLACK_BOT_TOKEN": DEMO_BOT_TOKEN,
+        "SLACK_API_URL": slack.api_url,
+        "ICE_ENDPOINT": ice.url,
+        "ICE_REGION": "cn-shanghai",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_ACCESS_KEY_SECRET,
+        "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_SERVICE_NAME": "smartjobs",
+    }
+
+
+@dataclass
+class LocalDeployment:
+    """The real ``lambda_handler`` wired to local Slack, ICE and Lambda stand-ins."""
+
+    slack: SlackStub
+    ice: Emulator
+    lam: LocalLambda
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]]
+    secret: str = DEMO_SIGNING_SECRET
+
+    def send(self, body: str) -> tuple[dict[str, Any], float, int]:
+        """POST a signed body as Slack would; run the lazy self-invokes. Returns the ack,
+        its latency in ms, and how many lazy invocations ran."""
+        event = function_url_event(body, sign_slack(self.secret, body))
+        context = LambdaContext()
+        started = time.perf_counter()
+        ack = self.handler(event, context)
+        elapsed = (time.perf_counter() - started) * 1000
+        ran = self.lam.run_pending(self.handler, context)
+        return ack, elapsed, ran
+
+    def command(self, text: str) -> tuple[str, dict[str, Any], float]:
+        url = self.slack.response_url()
+        ack, ms, _ = self.send(slash_command_body(text, response_url=url))
+        return url, ack, ms
+
+    def press(self, action_id: str, value: str) -> tuple[str, dict[str, Any], float]:
+        url = self.slack.response_url()
+        ack, ms, _ = self.send(block_actions_body(action_id, value, response_url=url))
+        return url, ack, ms
+
+
+@contextmanager
+def local_deployment(
+    *, jobs: int = 500, seed: int = 7, environ: dict[str, str] | None = None
+) -> Iterator[LocalDeployment]:
+    """Start the stand-ins, point the real handler at them, restore the environment after."""
+    with SlackStub() as slack, Emulator(count=jobs, seed=seed) as ice:
+        env = demo_environment(slack, ice) | (environ or {})
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            import handler.app as entry
+
+            entry.runtime = entry.build_runtime(env)
+            entry.config_error = None
+            lam = LocalLambda()
+            entry.runtime.app.listener_runner.lazy_listener_runner.lambda_client = lam  # type: ignore[attr-defined]
+            yield LocalDeployment(
+                slack, ice, lam, entry.lambda_handler, env["SLACK_SIGNING_SECRET"]
+            )
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def run_demo(text: str, *, interactive: bool, out: Callable[[str], None] = print) -> int:
+    with local_deployment() as local:
+        out(
+            f"ICE emulator at {local.ice.url} ({len(local.ice.jobs)} jobs); Slack stand-in at {local.slack.url}"
+        )
+        out(f"\n$ /smartjobs {text}")
+        url, ack, ms = local.command(text)
+        out(
+            f"  ack: HTTP {ack['statusCode']} in {ms:.0f} ms; lazy self-invokes run: {local.lam.invoked}"
+        )
+        message = _last_message(local, url)
+        if message is None:
+            out("  (no answer reached the response_url)")
+            return 1
+        out(_indent(message_to_text(message)))
+        presses = 0
+        while True:
+            value = find_button(message, ACTION_NEXT)
+            if value is None:
+                out("\n(last page: no Next page button)")
+                return 0
+            choice = _ask(interactive, presses)
+            if choice == "q":
+                return 0
+            action = ACTION_REFRESH if choice == "r" else ACTION_NEXT
+            value = find_button(message, action) or value
+            out(f"\n[pressed {'Refresh' if action == ACTION_REFRESH else 'Next page'}]")
+            url, ack, ms = local.press(action, value)
+            out(f"  ack: HTTP {ack['statusCode']} in {ms:.0f} ms")
+            message = _last_message(local, url)
+            if message is None:
+                out("  (no answer reached the response_url)")
+                return 1
+            out(_indent(message_to_text(message)))
+            presses += 1
+
+
+def _ask(interactive: bool, presses: int) -> str:
+    if not interactive:
+        return "n" if presses == 0 else "q"
+    try:
+        answer = input("\n[n]ext page, [r]efresh, [q]uit > ").strip().lower()[:1]
+    except EOFError:
+        return "q"
+    return answer if answer in ("n", "r", "q") else "n"
+
+
+def _last_message(local: LocalDeployment, url: str) -> dict[str, Any] | None:
+    posts = local.slack.to(url)
+    return posts[-1].body if posts else None
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())
+
+
+def is_interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()

@@ -1,0 +1,98 @@
+"""Lambda entry: routes Slack's HTTP events to Bolt and EventBridge schedules to the digest.
+
+Everything is built once per container, at import (Lambda's init phase): settings (and the
+SECRETS_ARN secret), the Bolt app, its Lambda adapter. The app itself knows nothing of Lambda.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.metrics import MetricUnit
+from slack_bolt import App
+from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+
+from bot.config import ConfigError, Settings
+from bot.slack_app import Services, create_app
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "smartjobs"))
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "SmartJobs"))
+copy_config_to_registered_loggers(source_logger=logger, include={"bot"})
+
+_COUNTERS = {
+    "command": "Commands",
+    "page": "PagesServed",
+    "ice_error": "IceErrors",
+    "refused": "Refused",
+}
+
+
+def record_event(name: str, fields: dict[str, Any]) -> None:
+    """The app's telemetry hook: log keys and metrics, never secrets (ids and codes only)."""
+    if name == "request":
+        logger.append_keys(**{k: v for k, v in fields.items() if v})
+        return
+    if name == "page" and fields.get("request_id"):
+        logger.append_keys(ice_request_id=fields["request_id"])
+    if name == "ice_call":
+        metrics.add_metric("IceLatency", MetricUnit.Milliseconds, fields["ms"])
+        return
+    metric = _COUNTERS.get(name)
+    if metric:
+        metrics.add_metric(metric, MetricUnit.Count, 1)
+    if name == "ice_error":
+        metrics.add_metric(f"IceError.{fields.get('code', 'Unknown')}", MetricUnit.Count, 1)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    services: Services
+    app: App
+    slack: SlackRequestHandler
+
+
+def build_runtime(environ: Mapping[str, str] | None = None, **overrides: Any) -> Runtime:
+    settings = Settings.from_env(environ)
+    services = Services(settings=settings, on_event=record_event, **overrides)
+    app = create_app(services)
+    return Runtime(settings, services, app, SlackRequestHandler(app))
+
+
+def _boot() -> tuple[Runtime | None, str | None]:
+    try:
+        return build_runtime(), None
+    except ConfigError as error:
+        logger.error("smartjobs is not configured: %s", error)
+        return None, str(error)
+
+
+runtime, config_error = _boot()
+
+
+def is_schedule(event: Mapping[str, Any]) -> bool:
+    return event.get("source") == "aws.events" or event.get("detail-type") == "Scheduled Event"
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if runtime is None:
+        logger.error("refusing the request: %s", config_error)
+        return {"statusCode": 500, "body": "smartjobs is not configured; see the function's logs."}
+    if is_schedule(event):
+        return run_schedule(runtime, event)
+    response: dict[str, Any] = runtime.slack.handle(event, context)  # type: ignore[no-untyped-call]  # Bolt's adapter is untyped
+    return response
+
+
+def run_schedule(rt: Runtime, event: Mapping[str, Any]) -> dict[str, Any]:
+    logger.warning(
+        "scheduled event received but the digest is not wired yet", extra={"id": event.get("id")}
+    )
+    return {"statusCode": 200, "body": "digest not available"}
