@@ -1,0 +1,51 @@
+"""A local Alibaba Cloud ICE ``ListSmartJobs`` endpoint for tests, benchmarks and ``make demo``.
+
+It checks ACS3-HMAC-SHA256 signatures with the project's own signer, answers
+with the service's JSON shapes and error codes, pages with opaque NextTokens,
+and can inject throttling, 5xx, latency, hangs and broken bodies on cue.
+
+    with Emulator(count=200) as ice:
+        ...  # point IceClient at ice.url with DEMO_ACCESS_KEY_ID / DEMO_ACCESS_KEY_SECRET
+
+Refusals, in the order they are checked (body ``{RequestId, HostId, Code, Message,
+Recommend}``, the RequestId also in ``x-acs-request-id``):
+
+- path other than ``/`` -> ``InvalidAction.NotFound`` 404
+- no/garbled ``Authorization``, unsigned ``host``/``x-acs-*`` header, or a signed
+  header that is absent -> ``IncompleteSignature`` 400 (signature V2, HMAC-SHA1 in
+  the query, lands here too: only ACS3-HMAC-SHA256 is accepted)
+- ``x-acs-action``/``-version``/``-date``/``-signature-nonce`` absent -> ``MissingParameter`` 400
+- other action -> ``InvalidAction.NotFound`` 404; other version -> ``InvalidVersion`` 400
+- ``x-acs-date`` unparseable or beyond ``max_skew`` -> ``InvalidTimeStamp.Expired`` 400
+- unknown AccessKey -> ``InvalidAccessKeyId.NotFound`` 404
+- body hash or signature wrong -> ``SignatureDoesNotMatch`` 400 (message shows the
+  server's string to sign, as the service does)
+- STS token missing, wrong, or sent with a non-STS key -> ``InvalidSecurityToken.Malformed`` 400
+- nonce reused (per AccessKey, last 100 000 remembered) -> ``SignatureNonceUsed`` 400
+- bad parameter or NextToken -> ``InvalidParameter`` 400, the message names it
+- injected: ``Throttling*`` 400 (as the real gateway), ``InternalError`` 500,
+  ``ServiceUnavailable`` 503; see :class:`Faults`.
+"""
+
+from __future__ import annotations
+
+from bot.ice.emulator._dataset import AWKWARD_CASES, generate_jobs
+from bot.ice.emulator._server import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_ACCESS_KEY_SECRET,
+    ERRORS,
+    Emulator,
+    Faults,
+    serve,
+)
+
+__all__ = [
+    "AWKWARD_CASES",
+    "DEMO_ACCESS_KEY_ID",
+    "DEMO_ACCESS_KEY_SECRET",
+    "ERRORS",
+    "Emulator",
+    "Faults",
+    "generate_jobs",
+    "serve",
+]
