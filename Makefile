@@ -52,5 +52,27 @@ bench: setup
 fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz $(RUN) pytest -k "property or fuzz" -p no:cacheprovider
 
+## build: the Lambda package (sam build; see infra/lambda/Makefile), then its zipped size
+LAMBDA_BUILD_DIR := .aws-sam/build/SmartJobsFunction
+SAM_ENV := SAM_CLI_TELEMETRY=0
+
+.PHONY: package-size
+
+build: | $(UV)
+	$(SAM_ENV) $(SAM) build --template template.yaml
+	@$(MAKE) --no-print-directory package-size
+
+## package-size: zipped size of the built package and its biggest parts
+package-size:
+	@python3 infra/package_size.py $(LAMBDA_BUILD_DIR)
+
+## deploy: build, then `sam deploy --guided` the first time (it writes samconfig.toml), `sam deploy` after
+deploy: build
+	@if [ -f samconfig.toml ]; then \
+	  $(SAM_ENV) $(SAM) deploy; \
+	else \
+	  $(SAM_ENV) $(SAM) deploy --guided; \
+	fi
+
 clean:
 	rm -rf .venv .tools .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,548 @@
+"""Deployment artefacts: the SAM template, the Slack manifest, the RAM policy,
+the sample events, and (when `make build` has run) the built Lambda package."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import hmac
+import io
+import json
+import time
+import urllib.parse
+import zipfile
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+INFRA = ROOT / "infra"
+EVENTS = INFRA / "events"
+BUILD_DIR = ROOT / ".aws-sam" / "build" / "SmartJobsFunction"
+
+HTTP_EVENTS = [
+    "function-url-slash-command.json",
+    "http-api-v2-slash-command.json",
+    "rest-v1-slash-command.json",
+    "function-url-block-actions.json",
+]
+PLACEHOLDER_TIMESTAMP = "0"
+PLACEHOLDER_SIGNATURE = "v0=" + "0" * 64
+SLASH_EVENTS = [name for name in HTTP_EVENTS if name.endswith("slash-command.json")]
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+class CfnLoader(yaml.SafeLoader):
+    """SafeLoader that turns CloudFormation short tags into their long form:
+    `!Sub x` -> {"Fn::Sub": x}, `!Ref x` -> {"Ref": x}, `!GetAtt a.b` -> {"Fn::GetAtt": ["a", "b"]}."""
+
+
+def _construct_cfn_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if tag_suffix == "Ref":
+        return {"Ref": value}
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        return {"Fn::GetAtt": value.split(".", 1)}
+    return {f"Fn::{tag_suffix}": value}
+
+
+CfnLoader.add_multi_constructor("!", _construct_cfn_tag)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return yaml.load(TEMPLATE.read_text(), Loader=CfnLoader)  # a SafeLoader subclass
+
+
+@pytest.fixture(scope="module")
+def function(template: dict[str, Any]) -> dict[str, Any]:
+    resource = template["Resources"]["SmartJobsFunction"]
+    assert resource["Type"] == "AWS::Serverless::Function"
+    return resource
+
+
+@pytest.fixture(scope="module")
+def props(function: dict[str, Any]) -> dict[str, Any]:
+    return function["Properties"]
+
+
+def _policy_statements(props: dict[str, Any]) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = []
+    for policy in props["Policies"]:
+        assert isinstance(policy, dict) and "Statement" in policy, (
+            f"only inline statements, no managed or SAM policy templates: {policy!r}"
+        )
+        statements.extend(policy["Statement"])
+    return statements
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _refs(node: Any) -> set[str]:
+    """Every logical id or parameter named by Ref, GetAtt or ${...} inside node."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref":
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                found.add(value[0])
+            elif key == "Fn::Sub":
+                text = value if isinstance(value, str) else value[0]
+                found.update(part.split("}", 1)[0].split(".")[0] for part in text.split("${")[1:])
+                if not isinstance(value, str):
+                    found |= _refs(value[1])
+            else:
+                found |= _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _refs(item)
+    return found
+
+
+# --- template: the function ------------------------------------------------------------------
+
+
+def test_function_runtime_architecture_and_limits(props: dict[str, Any]) -> None:
+    runtime = props["Runtime"]
+    assert runtime.startswith("python3.")
+    assert tuple(int(part) for part in runtime.removeprefix("python").split(".")) >= (3, 12)
+    assert props["Architectures"] == ["arm64"]
+    assert props["Handler"] == "handler.app.lambda_handler"
+    assert props["Timeout"] >= 30, "the lazy listener and the digest do the ICE work"
+    assert 256 <= props["MemorySize"] <= 2048
+    assert props.get("Tracing", "PassThrough") == "PassThrough"
+
+
+def test_function_has_an_explicit_name(props: dict[str, Any]) -> None:
+    assert props["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-smartjobs"}
+
+
+def test_function_url_is_public_because_slack_signs_requests(props: dict[str, Any]) -> None:
+    assert props["FunctionUrlConfig"]["AuthType"] == "NONE"
+    assert "signature" in TEMPLATE.read_text().lower()
+
+
+def test_build_is_the_makefile_in_codeuri(function: dict[str, Any], props: dict[str, Any]) -> None:
+    assert function["Metadata"]["BuildMethod"] == "makefile"
+    code_dir = ROOT / props["CodeUri"]
+    makefile = (code_dir / "Makefile").read_text()
+    assert "build-SmartJobsFunction:" in makefile
+    # SAM copies CodeUri to a scratch dir before building: keep it tiny.
+    assert {p.name for p in code_dir.iterdir()} == {"Makefile"}
+
+
+def test_environment(template: dict[str, Any], props: dict[str, Any]) -> None:
+    env = props["Environment"]["Variables"]
+    assert env["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] == "true"
+    assert env["SECRETS_ARN"] == {"Ref": "SecretsArn"}
+    assert env["ICE_REGION"] == {"Ref": "IceRegion"}
+    assert env["DIGEST_CHANNEL"] == {"Ref": "DigestChannel"}
+    assert env["DIGEST_TABLE"] == {"Ref": "DigestIdempotencyTable"}
+    for name in ("TEAM", "CHANNEL", "USER"):
+        assert env[f"ALLOWED_{name}_IDS"] == {"Ref": f"Allowed{name.title()}Ids"}
+    assert env["ALLOWED_REGIONS"] == {"Ref": "AllowedRegions"}
+    assert env["ALIBABA_CLOUD_ROLE_ARN"] == {
+        "Fn::If": ["HasAlibabaRole", {"Ref": "AlibabaRoleArn"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert env["POWERTOOLS_SERVICE_NAME"] == "smartjobs"
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "SmartJobs"
+    assert env["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
+    # Secrets are never plain environment values.
+    assert not {"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"} & set(
+        env
+    )
+    assert template["Conditions"]["HasAlibabaRole"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlibabaRoleArn"}, ""]}]
+    }
+
+
+def test_parameters_and_defaults(template: dict[str, Any]) -> None:
+    params = template["Parameters"]
+    assert "Default" not in params["SecretsArn"]
+    assert params["IceRegion"]["Default"] == "cn-shanghai"
+    assert params["DigestChannel"]["Default"] == ""
+    assert params["DigestSchedule"]["Default"] == "cron(0 1 * * ? *)"
+    for name in ("AllowedTeamIds", "AllowedChannelIds", "AllowedUserIds", "AllowedRegions"):
+        assert params[name]["Default"] == ""
+    assert params["AlibabaRoleArn"]["Default"] == ""
+    assert params["LogRetentionDays"]["Default"] == 30
+    assert params["ReservedConcurrency"]["Default"] == 0
+    assert params["LogLevel"]["Default"] == "INFO"
+
+
+def test_reserved_concurrency_is_unset_when_zero(
+    template: dict[str, Any], props: dict[str, Any]
+) -> None:
+    assert template["Conditions"]["HasReservedConcurrency"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, "0"]}]
+    }
+    assert props["ReservedConcurrentExecutions"] == {
+        "Fn::If": [
+            "HasReservedConcurrency",
+            {"Ref": "ReservedConcurrency"},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+
+
+# --- template: permissions -------------------------------------------------------------------
+
+
+def test_policies_are_least_privilege(props: dict[str, Any]) -> None:
+    actions = sorted(
+        action for stmt in _policy_statements(props) for action in _as_list(stmt["Action"])
+    )
+    assert actions == [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "lambda:InvokeFunction",
+        "secretsmanager:GetSecretValue",
+    ]
+    for stmt in _policy_statements(props):
+        assert stmt["Effect"] == "Allow"
+        assert "*" not in _as_list(stmt["Resource"])
+
+
+def test_self_invoke_policy_is_sub_of_the_function_name_not_circular(
+    props: dict[str, Any],
+) -> None:
+    (stmt,) = [s for s in _policy_statements(props) if s["Action"] == "lambda:InvokeFunction"]
+    resources = stmt["Resource"]
+    name = props["FunctionName"]["Fn::Sub"]
+    arn = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + name
+    assert resources == [{"Fn::Sub": arn}, {"Fn::Sub": arn + ":*"}]
+    # A Ref/GetAtt of the function (or its role) from its own policy is a cycle.
+    assert not _refs(props["Policies"]) & {"SmartJobsFunction", "SmartJobsFunctionRole"}
+
+
+def test_secrets_policy_names_only_the_secrets_parameter(props: dict[str, Any]) -> None:
+    (stmt,) = [
+        s for s in _policy_statements(props) if s["Action"] == "secretsmanager:GetSecretValue"
+    ]
+    assert stmt["Resource"] == {"Ref": "SecretsArn"}
+
+
+def test_dynamodb_policy_names_only_the_idempotency_table(props: dict[str, Any]) -> None:
+    (stmt,) = [
+        s for s in _policy_statements(props) if _as_list(s["Action"])[0].startswith("dynamodb")
+    ]
+    assert stmt["Resource"] == {"Fn::GetAtt": ["DigestIdempotencyTable", "Arn"]}
+
+
+# --- template: schedule, table, logs, outputs ------------------------------------------------
+
+
+def test_schedule_is_enabled_only_with_a_digest_channel(
+    template: dict[str, Any], props: dict[str, Any]
+) -> None:
+    events = props["Events"]
+    schedules = {name: e for name, e in events.items() if e["Type"] in ("Schedule", "ScheduleV2")}
+    assert len(schedules) == 1
+    (schedule,) = schedules.values()
+    assert schedule["Properties"]["Schedule"] == {"Ref": "DigestSchedule"}
+    assert schedule["Properties"]["State"] == {"Fn::If": ["HasDigest", "ENABLED", "DISABLED"]}
+    assert template["Conditions"]["HasDigest"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "DigestChannel"}, ""]}]
+    }
+    # No API Gateway: the Function URL is the only HTTP entry.
+    assert {e["Type"] for e in events.values()} == {"Schedule"}
+
+
+def test_idempotency_table_layout(template: dict[str, Any]) -> None:
+    table = template["Resources"]["DigestIdempotencyTable"]
+    assert table["Type"] == "AWS::DynamoDB::Table"
+    p = table["Properties"]
+    assert p["BillingMode"] == "PAY_PER_REQUEST"
+    assert p["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert p["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
+    assert p["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+
+
+def test_log_group_is_explicit_with_retention(
+    template: dict[str, Any], props: dict[str, Any]
+) -> None:
+    group = template["Resources"]["SmartJobsLogGroup"]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    name = props["FunctionName"]["Fn::Sub"]
+    assert group["Properties"]["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/{name}"}
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert props["LoggingConfig"]["LogGroup"] == {"Ref": "SmartJobsLogGroup"}
+
+
+def test_outputs(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    assert outputs["SlackRequestUrl"]["Value"] == {
+        "Fn::Sub": "${SmartJobsFunctionUrl.FunctionUrl}slack/events"
+    }
+    assert outputs["FunctionUrl"]["Value"] == {
+        "Fn::GetAtt": ["SmartJobsFunctionUrl", "FunctionUrl"]
+    }
+    assert outputs["FunctionName"]["Value"] == {"Ref": "SmartJobsFunction"}
+    assert outputs["LogGroupName"]["Value"] == {"Ref": "SmartJobsLogGroup"}
+
+
+def test_no_absolute_machine_paths_in_infra_files() -> None:
+    files = [TEMPLATE, *(p for p in INFRA.rglob("*") if p.is_file())]
+    for path in files:
+        text = path.read_text()
+        for marker in ("/root/", "/home/", "/work/", "/tmp/", "/Users/"):
+            assert marker not in text, f"{path.relative_to(ROOT)} names {marker}"
+
+
+# --- Slack manifest and RAM policy -----------------------------------------------------------
+
+
+def test_slack_manifest() -> None:
+    manifest = yaml.safe_load((INFRA / "slack-app-manifest.yaml").read_text())
+    assert manifest["display_information"]["name"] == "smartjobs"
+    assert manifest["features"]["bot_user"]["display_name"]
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == "/smartjobs"
+    assert command["should_escape"] is False
+    assert command["description"]
+    assert "since:2h" in command["usage_hint"] and "help" in command["usage_hint"]
+    url = "https://YOUR-FUNCTION-URL/slack/events"
+    assert command["url"] == url
+    assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": url}
+    assert "event_subscriptions" not in manifest["settings"]
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["chat:write", "commands"]
+    assert "user" not in manifest["oauth_config"]["scopes"]
+
+
+def test_ram_policy_allows_exactly_list_smart_jobs() -> None:
+    policy = json.loads((INFRA / "ram-policy.json").read_text())
+    assert policy["Version"] == "1"
+    assert len(policy["Statement"]) == 1
+    (stmt,) = policy["Statement"]
+    assert stmt["Effect"] == "Allow"
+    assert _as_list(stmt["Action"]) == ["ice:ListSmartJobs"]
+    assert stmt["Resource"] == "*"
+    assert set(stmt) == {"Effect", "Action", "Resource"}
+
+
+# --- sample events ---------------------------------------------------------------------------
+
+
+def _load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())
+
+
+def _raw_body(event: dict[str, Any]) -> str:
+    body: str = event["body"]
+    return base64.b64decode(body).decode() if event["isBase64Encoded"] else body
+
+
+def _resign(event: dict[str, Any], secret: str, timestamp: int) -> dict[str, Any]:
+    """A copy of event with fresh Slack signature headers (in the event's own header case)."""
+    event = copy.deepcopy(event)
+    base = f"v0:{timestamp}:{_raw_body(event)}".encode()
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    for headers in (event["headers"], event.get("multiValueHeaders") or {}):
+        for key in list(headers):
+            value = {"x-slack-request-timestamp": str(timestamp), "x-slack-signature": signature}
+            new = value.get(key.lower())
+            if new is not None:
+                headers[key] = [new] if isinstance(headers[key], list) else new
+    return event
+
+
+@pytest.mark.parametrize("name", HTTP_EVENTS)
+def test_http_event_shape(name: str) -> None:
+    event = _load_event(name)
+    assert isinstance(event["isBase64Encoded"], bool)
+    headers = {k.lower(): v for k, v in event["headers"].items()}
+    assert headers["content-type"] == "application/x-www-form-urlencoded"
+    assert headers["x-slack-request-timestamp"] == PLACEHOLDER_TIMESTAMP
+    assert headers["x-slack-signature"] == PLACEHOLDER_SIGNATURE
+    if name.startswith("rest-v1"):
+        assert event["httpMethod"] == "POST"
+        assert event["requestContext"]["httpMethod"] == "POST"
+        assert "version" not in event
+    else:
+        assert event["version"] == "2.0"
+        assert event["requestContext"]["http"]["method"] == "POST"
+        assert event["rawPath"] == "/slack/events"
+    if name.startswith("function-url"):
+        assert event["requestContext"]["domainName"].endswith(".on.aws")
+        assert event["isBase64Encoded"] is True
+    form = urllib.parse.parse_qs(_raw_body(event), strict_parsing=True)
+    if name in SLASH_EVENTS:
+        assert form["command"] == ["/smartjobs"]
+        assert form["text"] == ["failed asr"]
+        assert form["response_url"][0].startswith("https://hooks.slack.com/")
+    else:
+        payload = json.loads(form["payload"][0])
+        assert payload["type"] == "block_actions"
+        (action,) = payload["actions"]
+        assert action["action_id"] == "next_page"
+        assert action["type"] == "button"
+        assert payload["response_url"].startswith("https://hooks.slack.com/")
+
+
+def test_eventbridge_schedule_shape() -> None:
+    event = _load_event("eventbridge-schedule.json")
+    assert event["source"] == "aws.events"
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["detail"] == {}
+    assert event["resources"][0].startswith("arn:aws:events:")
+    assert "body" not in event and "requestContext" not in event
+
+
+def test_every_event_file_is_listed_and_documented() -> None:
+    files = sorted(p.name for p in EVENTS.glob("*.json"))
+    assert files == sorted([*HTTP_EVENTS, "eventbridge-schedule.json"])
+    readme = (EVENTS / "README.md").read_text()
+    assert all(name in readme for name in files)
+    assert "placeholder" in readme
+
+
+def _bolt_app(secret: str, seen: list[str]) -> Any:
+    from slack_bolt import App
+    from slack_bolt.authorization import AuthorizeResult
+
+    def authorize(enterprise_id: str | None, team_id: str | None, **_: Any) -> AuthorizeResult:
+        # No auth.test round trip: these tests never leave the machine.
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, bot_token="xoxb-not-a-real-token"
+        )
+
+    app = App(signing_secret=secret, authorize=authorize, process_before_response=True)
+
+    @app.command("/smartjobs")
+    def _command(ack: Any, command: dict[str, Any]) -> None:
+        seen.append(command["text"])
+        ack()
+
+    @app.action("next_page")
+    def _next_page(ack: Any, body: dict[str, Any]) -> None:
+        seen.append(body["actions"][0]["action_id"])
+        ack()
+
+    return app
+
+
+_CONTEXT = SimpleNamespace(
+    function_name="smartjobs-smartjobs",
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:smartjobs-smartjobs",
+)
+
+
+@pytest.mark.parametrize("name", HTTP_EVENTS)
+def test_http_events_pass_bolts_lambda_adapter_once_resigned(name: str) -> None:
+    from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+
+    secret = "test-signing-secret"
+    seen: list[str] = []
+    handler = SlackRequestHandler(_bolt_app(secret, seen))
+    event = _resign(_load_event(name), secret, int(time.time()))
+    response = handler.handle(event, _CONTEXT)
+    assert response["statusCode"] == 200, response
+    assert seen == (["failed asr"] if name in SLASH_EVENTS else ["next_page"])
+
+    # The placeholders as shipped are refused, as is a wrong secret.
+    assert handler.handle(_load_event(name), _CONTEXT)["statusCode"] == 401
+    wrong = _resign(_load_event(name), "another-secret", int(time.time()))
+    assert handler.handle(wrong, _CONTEXT)["statusCode"] == 401
+
+
+def test_bolt_answers_404_to_the_schedule_event_so_the_handler_routes_it_first() -> None:
+    from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+
+    handler = SlackRequestHandler(_bolt_app("s", []))
+    response = handler.handle(_load_event("eventbridge-schedule.json"), _CONTEXT)
+    assert response["statusCode"] == 404
+
+
+# --- the built package (after `make build`) ---------------------------------------------------
+
+RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer"}
+DEV_ONLY = {
+    "pytest",
+    "_pytest",
+    "hypothesis",
+    "mypy",
+    "ruff",
+    "moto",
+    "alibabacloud_ice20201109",
+    "alibabacloud_tea_openapi",
+    "boto3_stubs",
+    "mypy_boto3_lambda",
+}
+
+
+@pytest.fixture(scope="module")
+def package() -> Path:
+    if not BUILD_DIR.is_dir():
+        pytest.skip(f"no built package at {BUILD_DIR.relative_to(ROOT)}: run 'make build' first")
+    return BUILD_DIR
+
+
+def test_package_has_the_code_and_no_runtime_provided_or_dev_packages(package: Path) -> None:
+    top = {p.name for p in package.iterdir()}
+    assert (package / "handler" / "__init__.py").is_file()
+    assert (package / "bot" / "__init__.py").is_file()
+    assert not top & RUNTIME_PROVIDED, "the Lambda runtime provides boto3"
+    assert not top & DEV_ONLY
+    dists = {
+        name.split("-", 1)[0].lower().replace("_", "-")
+        for name in top
+        if name.endswith(".dist-info")
+    }
+    assert not dists & {"boto3", "botocore", "s3transfer", "pytest", "hypothesis", "moto"}
+    for wanted in ("slack-bolt", "httpx", "pydantic", "aws-lambda-powertools"):
+        assert wanted in dists
+    assert "tests" not in top and "bin" not in top
+    assert not list(package.rglob("__pycache__"))
+
+
+def test_package_native_code_is_for_lambda_arm64_python312(package: Path) -> None:
+    shared = list(package.rglob("*.so"))
+    assert shared, "pydantic-core at least ships a native module"
+    for path in shared:
+        head = path.read_bytes()[:20]
+        assert head[:4] == b"\x7fELF", path
+        machine = int.from_bytes(head[18:20], "little")
+        assert machine == 183, f"{path.relative_to(package)} is not aarch64 (e_machine {machine})"
+        if "cpython-" in path.name:
+            assert "cpython-312-aarch64" in path.name, path.name
+
+
+def test_package_zipped_size(package: Path) -> None:
+    buffer = io.BytesIO()
+    parts: Counter[str] = Counter()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for path in sorted(package.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(package).as_posix())
+        for info in archive.infolist():
+            parts[info.filename.split("/", 1)[0]] += info.compress_size
+    size = len(buffer.getvalue())
+    biggest = ", ".join(f"{name} {n / 1024:.0f} KiB" for name, n in parts.most_common(5))
+    print(f"\nLambda package: {size / 1024 / 1024:.1f} MiB zipped; biggest: {biggest}")
+    assert size < 50 * 1024 * 1024, "over Lambda's direct-upload limit"
+
+
+def test_block_actions_sample_carries_a_valid_button_value() -> None:
+    button_value = pytest.importorskip("bot.button_value")
+    form = urllib.parse.parse_qs(_raw_body(_load_event("function-url-block-actions.json")))
+    (action,) = json.loads(form["payload"][0])["actions"]
+    _query, next_token = button_value.decode(action["value"])
+    assert next_token == "EXAMPLE_NEXT_TOKEN"
