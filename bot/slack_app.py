@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import button_value, filters
 from bot.config import Settings
-from bot.ice import IceClient, IceError, SmartJobPage
+from bot.ice import CallRecord, IceClient, IceError, SmartJobPage
 from bot.ice._models import SortBy
 from bot.query import Query
 from bot.render import (
@@ -49,9 +49,8 @@ class Services:
 
     settings: Settings
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
-    ice_factory: Callable[[Settings, str], IceClient] = lambda s, region: IceClient.from_env(
-        s.ice_env(region)
-    )
+    ice_factory: Callable[[Settings, str], IceClient] | None = None
+    """Builds the client for a region; default: ``IceClient.from_env`` with telemetry."""
     digest: Callable[[Query], Message] | None = None
     """Builds the digest message for ``/smartjobs digest`` (wired by the digest module)."""
     on_event: Callable[[str, dict[str, Any]], None] = lambda name, fields: None
@@ -64,8 +63,20 @@ class Services:
         with self._lock:
             client = self._clients.get(region)
             if client is None:
-                client = self._clients[region] = self.ice_factory(self.settings, region)
+                client = self._clients[region] = (
+                    self.ice_factory(self.settings, region)
+                    if self.ice_factory
+                    else IceClient.from_env(
+                        self.settings.ice_env(region), observers=(self._observe,)
+                    )
+                )
             return client
+
+    def _observe(self, record: CallRecord) -> None:
+        self.on_event(
+            "ice_call",
+            {"ms": record.elapsed * 1000, "code": record.code, "request_id": record.request_id},
+        )
 
 
 # -- pure helpers ------------------------------------------------------------------------
