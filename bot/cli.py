@@ -149,11 +149,45 @@ def _digest(args: argparse.Namespace) -> int:
 
 
 def _print_digest(query: Query) -> int:
-    raise CliError("the digest is not available yet")
+    from bot.digest import DEFAULT_WINDOW, build_digest
+    from bot.render import render_digest_text
+
+    window = query.since or DEFAULT_WINDOW
+    with _client(query) as client:
+        stats = build_digest(client, window=window, now=datetime.now(UTC))
+        print(render_digest_text(stats, region=client.region, tz=_local_tz()))
+    return 0
 
 
 def _post_digest(query: Query) -> int:
-    raise CliError("the digest is not available yet")
+    from slack_sdk import WebClient
+
+    from bot.config import ConfigError, Settings
+    from bot.digest import DEFAULT_WINDOW, deliver_digest
+    from bot.slack_app import show_failed_value
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        raise CliError(str(error)) from None
+    if not settings.digest_channel:
+        raise CliError("DIGEST_CHANNEL is not set: give the channel id (C…) to post to.")
+    window = query.since or DEFAULT_WINDOW
+    slack = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    with _client(query) as client:
+        result = deliver_digest(
+            client,
+            slack,
+            channel=settings.digest_channel,
+            now=datetime.now(UTC),
+            window=window,
+            region=client.region,
+            show_failed_value=show_failed_value(window, query.region),
+        )
+    if not result.posted:
+        raise CliError(f"the digest was not posted ({result.error}); see the log line above.")
+    print(f"smartjobs: digest posted to {settings.digest_channel} (ts {result.ts})")
+    return 0
 
 
 if __name__ == "__main__":

@@ -83,10 +83,13 @@ class LocalDeployment:
 
 @contextmanager
 def local_deployment(
-    *, jobs: int = 500, seed: int = 7, environ: dict[str, str] | None = None
+    *, environ: dict[str, str] | None = None, **emulator: Any
 ) -> Iterator[LocalDeployment]:
-    """Start the stand-ins, point the real handler at them, restore the environment after."""
-    with SlackStub() as slack, Emulator(count=jobs, seed=seed) as ice:
+    """Start the stand-ins, point the real handler at them, restore the environment after.
+
+    ``emulator`` goes to :class:`Emulator` (``count``, ``seed``, ``jobs``, ``faults``…).
+    """
+    with SlackStub() as slack, Emulator(**{"count": 500, "seed": 7, **emulator}) as ice:
         env = demo_environment(slack, ice) | (environ or {})
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)

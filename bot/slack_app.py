@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from bot import button_value, filters
 from bot.config import Settings
 from bot.ice import CallRecord, IceClient, IceError, SmartJobPage
-from bot.ice._models import SortBy
+from bot.ice._models import JobState, SortBy
 from bot.query import Query
 from bot.render import (
     ACTION_NEXT,
@@ -51,8 +51,6 @@ class Services:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     ice_factory: Callable[[Settings, str], IceClient] | None = None
     """Builds the client for a region; default: ``IceClient.from_env`` with telemetry."""
-    digest: Callable[[Query], Message] | None = None
-    """Builds the digest message for ``/smartjobs digest`` (wired by the digest module)."""
     on_event: Callable[[str, dict[str, Any]], None] = lambda name, fields: None
     """Telemetry hook: ``("command", {...})``, ``("page", {...})``, ``("ice_error", {...})``."""
     _clients: dict[str, IceClient] = field(default_factory=dict, repr=False)
@@ -315,15 +313,10 @@ def create_app(
             respond(replace_original=replace, response_type="ephemeral", **message)
 
     def _respond_digest(query: Query, respond: Respond) -> None:
-        if services.digest is None:
-            respond(
-                response_type="ephemeral",
-                **render_notice("The digest is not available in this deployment yet."),
-            )
-            return
         try:
-            message = services.digest(query)
+            message = digest_message(services, query)
         except IceError as error:
+            services.on_event("ice_error", {"code": error.code, "request_id": error.request_id})
             respond(response_type="ephemeral", **ice_error_message(error))
             return
         respond(response_type="ephemeral", **message)
@@ -346,6 +339,24 @@ def parse_allowed(text: str, settings: Settings) -> Query:
             word="oldest",
         )
     return query
+
+
+def show_failed_value(window: timedelta, region: str | None) -> str:
+    """The digest's "Show failed jobs" button: the private list `/smartjobs failed` gives."""
+    return button_value.encode(Query(state=JobState.FAILED, since=window, region=region))
+
+
+def digest_message(services: Services, query: Query) -> Message:
+    """``/smartjobs digest [since:…]``: the same digest the channel gets, privately."""
+    from bot.digest import DEFAULT_WINDOW, build_digest
+    from bot.render import render_digest
+
+    window = query.since or DEFAULT_WINDOW
+    region = query.region or services.settings.ice_region
+    stats = build_digest(services.ice(region), window=window, now=services.now())
+    return render_digest(
+        stats, region=region, show_failed_value=show_failed_value(window, query.region)
+    )
 
 
 def ice_error_message(error: IceError) -> Message:

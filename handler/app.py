@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -86,13 +87,55 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.error("refusing the request: %s", config_error)
         return {"statusCode": 500, "body": "smartjobs is not configured; see the function's logs."}
     if is_schedule(event):
-        return run_schedule(runtime, event)
+        return run_schedule(runtime, event, context)
     response: dict[str, Any] = runtime.slack.handle(event, context)  # type: ignore[no-untyped-call]  # Bolt's adapter is untyped
     return response
 
 
-def run_schedule(rt: Runtime, event: Mapping[str, Any]) -> dict[str, Any]:
-    logger.warning(
-        "scheduled event received but the digest is not wired yet", extra={"id": event.get("id")}
+def run_schedule(rt: Runtime, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """The daily digest: once per channel per window, even when EventBridge delivers twice."""
+    from slack_sdk import WebClient
+
+    from bot.digest import DEFAULT_WINDOW, deliver_digest, digest_persistence
+    from bot.slack_app import show_failed_value
+
+    channel = rt.settings.digest_channel
+    if not channel:
+        logger.warning("scheduled digest skipped: DIGEST_CHANNEL is not set")
+        return {"statusCode": 200, "body": "no digest channel"}
+    global _persistence
+    if _persistence is None:
+        _persistence = digest_persistence(rt.settings.digest_table)
+    result = deliver_digest(
+        rt.services.ice(rt.settings.ice_region),
+        WebClient(token=rt.settings.slack_bot_token, base_url=rt.settings.slack_api_url),
+        channel=channel,
+        now=_event_time(event),
+        window=DEFAULT_WINDOW,
+        region=rt.settings.ice_region,
+        show_failed_value=show_failed_value(DEFAULT_WINDOW, None),
+        persistence=_persistence,
+        lambda_context=context,
     )
-    return {"statusCode": 200, "body": "digest not available"}
+    if result.duplicate:
+        metrics.add_metric("DigestsDuplicate", MetricUnit.Count, 1)
+    elif result.posted and result.kind == "digest":
+        metrics.add_metric("DigestsPosted", MetricUnit.Count, 1)
+    else:
+        metrics.add_metric("DigestsFailed", MetricUnit.Count, 1)
+        logger.error("digest not delivered", extra={"reason": result.error, "channel": channel})
+    return {
+        "statusCode": 200,
+        "body": "duplicate" if result.duplicate else (result.error or "posted"),
+    }
+
+
+_persistence: Any = None
+
+
+def _event_time(event: Mapping[str, Any]) -> datetime:
+    """EventBridge's ``time`` stays the same on a redelivery: the window key must too."""
+    try:
+        return datetime.strptime(str(event["time"]), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except (KeyError, ValueError):
+        return datetime.now(UTC)
