@@ -91,8 +91,11 @@ def local_deployment(
     """
     with SlackStub() as slack, Emulator(**{"count": 500, "seed": 7, **emulator}) as ice:
         env = demo_environment(slack, ice) | (environ or {})
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
+        # Settings go to the handler explicitly; only Powertools reads the process
+        # environment (and Bolt would pick up a stray SLACK_BOT_TOKEN from it).
+        process_env = {k: v for k, v in env.items() if k.startswith("POWERTOOLS_")}
+        saved = {k: os.environ.get(k) for k in process_env}
+        os.environ.update(process_env)
         try:
             import handler.app as entry
 
@@ -100,9 +103,12 @@ def local_deployment(
             entry.config_error = None
             lam = LocalLambda()
             entry.runtime.app.listener_runner.lazy_listener_runner.lambda_client = lam  # type: ignore[attr-defined]
-            yield LocalDeployment(
-                slack, ice, lam, entry.lambda_handler, env["SLACK_SIGNING_SECRET"]
-            )
+            try:
+                yield LocalDeployment(
+                    slack, ice, lam, entry.lambda_handler, env["SLACK_SIGNING_SECRET"]
+                )
+            finally:
+                entry.runtime.services.close()
         finally:
             for key, value in saved.items():
                 if value is None:

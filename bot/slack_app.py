@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -69,6 +70,12 @@ class Services:
                     )
                 )
             return client
+
+    def close(self) -> None:
+        with self._lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
 
     def _observe(self, record: CallRecord) -> None:
         self.on_event(
@@ -160,16 +167,15 @@ def create_app(
 
     # /smartjobs ---------------------------------------------------------------------------
 
-    def ack_command(ack: Ack, command: dict[str, Any]) -> None:
-        """Pure and fast: user errors and help are answered in the ack itself."""
+    def needs_lookup(command: dict[str, Any]) -> bool:
+        """Matcher, pure: only a query that parses needs ICE (and a lazy invocation)."""
         try:
-            query = parse_allowed(command.get("text", ""), settings)
-        except filters.FilterError as error:
-            ack(**_ephemeral(_filter_error(error)))
-            return
-        if query.action == "help":
-            ack(**_ephemeral(render_help(filters.HELP_TEXT)))
-            return
+            return parse_allowed(command.get("text", ""), settings).action != "help"
+        except filters.FilterError:
+            return False
+
+    def ack_lookup(ack: Ack, command: dict[str, Any]) -> None:
+        query = parse_allowed(command.get("text", ""), settings)
         if query.action == "digest":
             region = query.region or settings.ice_region
             ack(**_ephemeral(render_notice(f":hourglass: Building the digest for {region}…")))
@@ -178,20 +184,26 @@ def create_app(
         # list arrives as the one answer, a moment after this silent ack.
         ack()
 
-    def run_command(command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    def answer_in_ack(ack: Ack, command: dict[str, Any]) -> None:
+        """Help and typos are answered in the ack itself: no lazy work, no ICE."""
+        services.on_event("command", {"action": "help_or_error"})
         try:
-            query = parse_allowed(command.get("text", ""), settings)
-        except filters.FilterError:
-            return  # answered in the ack
-        services.on_event("command", {"action": query.action, "team": context.team_id})
-        if query.action == "help":
+            parse_allowed(command.get("text", ""), settings)
+        except filters.FilterError as error:
+            ack(**_ephemeral(_filter_error(error)))
             return
+        ack(**_ephemeral(render_help(filters.HELP_TEXT)))
+
+    def run_lookup(command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        query = parse_allowed(command.get("text", ""), settings)
+        services.on_event("command", {"action": query.action, "team": context.team_id})
         if query.action == "digest":
             _respond_digest(query, respond)
             return
         _respond_page(query, None, respond, replace=False)
 
-    app.command(COMMAND)(ack=ack_command, lazy=[run_command])
+    app.command(COMMAND, matchers=[needs_lookup])(ack=ack_lookup, lazy=[run_lookup])
+    app.command(COMMAND)(answer_in_ack)
 
     # buttons ------------------------------------------------------------------------------
 
@@ -261,7 +273,7 @@ def create_app(
     app.action(ACTION_REFRESH)(ack=ack_only, lazy=[next_or_refresh])
     app.action(ACTION_SHARE)(ack=ack_only, lazy=[share])
     app.action(ACTION_SHOW_FAILED)(ack=ack_only, lazy=[show_failed])
-    app.action({"type": "block_actions"})(ack_unknown)
+    app.action(re.compile(".*"))(ack_unknown)
 
     # the lazy work ------------------------------------------------------------------------
 

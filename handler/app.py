@@ -37,6 +37,7 @@ def record_event(name: str, fields: dict[str, Any]) -> None:
     """The app's telemetry hook: log keys and metrics, never secrets (ids and codes only)."""
     if name == "request":
         logger.append_keys(**{k: v for k, v in fields.items() if v})
+        metrics.add_metric("SlackRequests", MetricUnit.Count, 1)
         return
     if name == "page" and fields.get("request_id"):
         logger.append_keys(ice_request_id=fields["request_id"])

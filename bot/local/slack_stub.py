@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,8 @@ class SlackPost:
     path: str
     body: dict[str, Any]
     headers: dict[str, str]
+    received: float = field(default_factory=time.perf_counter, compare=False)
+    """``time.perf_counter()`` when it arrived: benchmarks measure answer latency with it."""
 
     @property
     def is_response_url(self) -> bool:

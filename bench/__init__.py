@@ -1,0 +1,6 @@
+"""smartjobs benchmarks: figures against baselines measured in the same run (``make bench``).
+
+Suites: ``client``, ``ack``, ``load``, ``digest``, ``package``; see ``bench/README.md``.
+"""
+
+SUITES = ("client", "ack", "load", "digest", "package")

@@ -1,0 +1,76 @@
+"""What the "Next page" / "Refresh" buttons carry: the query as typed text plus ICE's NextToken.
+
+A button ``value`` comes back from the Slack client, so it is untrusted input:
+the query is re-parsed with the grammar (bounds, regions) rather than trusted,
+and anything odd becomes one friendly ``ButtonValueError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bot.filters import FilterError, format_query, parse
+from bot.query import Query
+
+MAX_VALUE_LENGTH = 2000  # Slack's limit on a button value
+MAX_QUERY_LENGTH = 200  # format_query() of any valid query is far shorter
+VERSION = 1  # absent means 1; a future format would write "v":2 and old code refuses it
+
+# NextToken is opaque: allow printable ASCII without spaces, which covers base64/hex/url-safe.
+_TOKEN = re.compile(r"[\x21-\x7e]+", re.ASCII)
+_KEYS = {"v", "q", "t"}
+_STALE = "This button no longer works (it is old or was changed). Run /smartjobs again."
+
+
+class ButtonValueError(ValueError):
+    """A button value we will not act on; the message can be shown to the person who clicked."""
+
+
+def encode(query: Query, next_token: str | None = None) -> str:
+    """Compact JSON ``{"q":"failed asr","t":"<token>"}``; refuses what decode would refuse."""
+    text = format_query(query)
+    try:
+        reparsed = parse(text)
+    except FilterError as error:
+        raise ButtonValueError(f"This query cannot go on a button: {error.message}") from error
+    if reparsed != query or query.action == "help":
+        raise ButtonValueError("This query cannot go on a button.")
+    payload: dict[str, Any] = {"q": text}
+    if next_token:
+        if query.action != "list":
+            raise ButtonValueError("Only a job list has further pages.")
+        if not _TOKEN.fullmatch(next_token):
+            raise ButtonValueError("The page token has characters a button cannot carry.")
+        payload["t"] = next_token
+    value = json.dumps(payload, separators=(",", ":"))
+    if len(value) > MAX_VALUE_LENGTH:
+        raise ButtonValueError("The page token is too long to fit on a button.")
+    return value
+
+
+def decode(value: str) -> tuple[Query, str | None]:
+    """Button value -> (query, next token or None); ButtonValueError for anything else."""
+    if not isinstance(value, str) or not value or len(value) > MAX_VALUE_LENGTH:
+        raise ButtonValueError(_STALE)
+    try:
+        data = json.loads(value)
+    except (ValueError, RecursionError) as error:
+        raise ButtonValueError(_STALE) from error
+    if not isinstance(data, dict) or not set(data) <= _KEYS:
+        raise ButtonValueError(_STALE)
+    version, text, token = data.get("v", VERSION), data.get("q"), data.get("t")
+    if type(version) is not int or version != VERSION:  # True == 1, so check the type
+        raise ButtonValueError(_STALE)
+    if not isinstance(text, str) or len(text) > MAX_QUERY_LENGTH:
+        raise ButtonValueError(_STALE)
+    if token is not None and not (isinstance(token, str) and _TOKEN.fullmatch(token)):
+        raise ButtonValueError(_STALE)
+    try:
+        query = parse(text)
+    except FilterError as error:
+        raise ButtonValueError(f"This button's query is not valid: {error.message}") from error
+    if query.action == "help" or (token is not None and query.action != "list"):
+        raise ButtonValueError(_STALE)
+    return query, token
