@@ -102,7 +102,7 @@ def local_deployment(
             entry.runtime = entry.build_runtime(env)
             entry.config_error = None
             lam = LocalLambda()
-            entry.runtime.app.listener_runner.lazy_listener_runner.lambda_client = lam  # type: ignore[attr-defined]
+            entry.runtime.slack.runner.lambda_client = lam
             try:
                 yield LocalDeployment(
                     slack, ice, lam, entry.lambda_handler, env["SLACK_SIGNING_SECRET"]

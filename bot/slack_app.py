@@ -19,11 +19,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
 
 from bot import button_value, filters
 from bot.config import Settings
-from bot.ice import CallRecord, IceClient, IceError, SmartJobPage
+from bot.ice import CallRecord, IceClient, IceError, RepeatedTokenError, SmartJobPage
 from bot.ice._models import JobState, SortBy
 from bot.query import Query
 from bot.render import (
@@ -42,6 +43,9 @@ log = logging.getLogger("bot.slack")
 COMMAND = "/smartjobs"
 ACTION_SHOW_FAILED = "show_failed"
 Message = dict[str, Any]
+
+RESPONSE_URL_TIMEOUT = 10.0
+"""Seconds one response_url post may take; Bolt's own ``respond`` waits 30 s and retries."""
 
 
 @dataclass
@@ -93,6 +97,50 @@ def _ephemeral(message: Message) -> Message:
 
 def _filter_error(error: filters.FilterError) -> Message:
     return render_error("That command didn't parse", str(error), usage=error.usage)
+
+
+def send_response(respond: Respond, **message: Any) -> bool:
+    """Post one answer to the request's response_url; log why when it did not arrive.
+
+    Never raises and never retries: a post whose answer was lost may still have been
+    shown, and a second try would show it twice. Returns True when Slack took it.
+    """
+    url = respond.response_url
+    if not url:
+        log.error("answer not delivered: the request carried no response_url")
+        return False
+    host = url.split("://", 1)[-1].split("/", 1)[0]  # the path is a capability: not logged
+    client = WebhookClient(
+        url=url,
+        timeout=RESPONSE_URL_TIMEOUT,  # type: ignore[arg-type]  # slack_sdk annotates int
+        proxy=respond.proxy,
+        ssl=respond.ssl,
+        retry_handlers=[],
+    )
+    body = {key: value for key, value in message.items() if value is not None}
+    try:
+        response = client.send_dict(body)
+    except Exception as error:  # urllib raises timeouts and refusals as OSError and friends
+        log.error(
+            "answer not delivered: Slack's response_url (%s) did not answer (%s%s); "
+            "not retried, so the user may see nothing: check the network path to Slack",
+            host,
+            type(error).__name__,
+            " - timed out" if isinstance(error, TimeoutError) else "",
+        )
+        return False
+    if response.status_code != 200:
+        said = " ".join(str(response.body or "").split())[:80] or "(no body)"
+        log.error(
+            "answer not delivered: Slack's response_url answered HTTP %s %s%s",
+            response.status_code,
+            said,
+            "; it has expired or was used 5 times (they last 30 minutes)"
+            if response.status_code == 404 or "expired" in said or "used_url" in said
+            else "; not retried",
+        )
+        return False
+    return True
 
 
 def is_allowed(settings: Settings, team: str | None, channel: str | None, user: str | None) -> bool:
@@ -157,7 +205,7 @@ def create_app(
             "Ask the app's operator to add you (ALLOWED_*_IDS)."
         )
         if body.get("type") == "block_actions" and context.respond is not None:
-            context.respond(replace_original=False, response_type="ephemeral", **refusal)
+            send_response(context.respond, replace_original=False, response_type="ephemeral", **refusal)
             return BoltResponse(status=200, body="")
         return BoltResponse(
             status=200,
@@ -221,7 +269,8 @@ def create_app(
             ):
                 raise button_value.ButtonValueError("That region is not allowed here.")
         except button_value.ButtonValueError as error:
-            respond(
+            send_response(
+                respond,
                 replace_original=False,
                 response_type="ephemeral",
                 **render_error(
@@ -250,13 +299,32 @@ def create_app(
             client.chat_postMessage(channel=channel, **message)
         except SlackApiError as error:
             code = error.response.get("error", "unknown_error")
-            respond(
+            log.warning("share to %s refused: Slack said %s", channel, code)
+            send_response(
+                respond,
                 replace_original=False,
                 response_type="ephemeral",
                 **render_error(
                     "Couldn't share to the channel",
                     f"Slack said `{code}`.",
                     hint="Invite the bot with `/invite @smartjobs`, then share again.",
+                ),
+            )
+        except (SlackClientError, OSError) as error:
+            log.error(
+                "share to %s failed: Slack's Web API did not answer (%s). Fix: check "
+                "SLACK_API_URL and the network",
+                channel,
+                type(error).__name__,
+            )
+            send_response(
+                respond,
+                replace_original=False,
+                response_type="ephemeral",
+                **render_error(
+                    "Couldn't share to the channel",
+                    f"Slack's Web API did not answer ({type(error).__name__}).",
+                    hint="Try again in a minute.",
                 ),
             )
 
@@ -291,11 +359,17 @@ def create_app(
         except IceError as error:
             services.on_event("ice_error", {"code": error.code, "request_id": error.request_id})
             log.warning("ICE error %s (RequestId %s)", error.code, error.request_id)
-            respond(replace_original=replace, response_type="ephemeral", **ice_error_message(error))
+            send_response(
+                respond,
+                replace_original=replace,
+                response_type="ephemeral",
+                **ice_error_message(error),
+            )
             return None
         except Exception:
             log.exception("unexpected failure answering %s", filters.format_query(query))
-            respond(
+            send_response(
+                respond,
                 replace_original=replace,
                 response_type="ephemeral",
                 **render_error(
@@ -322,16 +396,17 @@ def create_app(
     def _respond_page(query: Query, token: str | None, respond: Respond, *, replace: bool) -> None:
         message = _page_message(query, token, respond, replace=replace)
         if message is not None:
-            respond(replace_original=replace, response_type="ephemeral", **message)
+            send_response(respond, replace_original=replace, response_type="ephemeral", **message)
 
     def _respond_digest(query: Query, respond: Respond) -> None:
         try:
             message = digest_message(services, query)
         except IceError as error:
             services.on_event("ice_error", {"code": error.code, "request_id": error.request_id})
-            respond(response_type="ephemeral", **ice_error_message(error))
+            log.warning("digest: ICE error %s (RequestId %s)", error.code, error.request_id)
+            send_response(respond, response_type="ephemeral", **ice_error_message(error))
             return
-        respond(response_type="ephemeral", **message)
+        send_response(respond, response_type="ephemeral", **message)
 
     return app
 

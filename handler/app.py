@@ -16,10 +16,11 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 from slack_bolt import App
-from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 
+from bot.aws import AwsClient, LambdaInvoker
 from bot.config import ConfigError, Settings
 from bot.slack_app import Services, create_app
+from handler._adapter import LambdaAdapter
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "smartjobs"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "SmartJobs"))
@@ -56,14 +57,14 @@ class Runtime:
     settings: Settings
     services: Services
     app: App
-    slack: SlackRequestHandler
+    slack: LambdaAdapter
 
 
 def build_runtime(environ: Mapping[str, str] | None = None, **overrides: Any) -> Runtime:
     settings = Settings.from_env(environ)
     services = Services(settings=settings, on_event=record_event, **overrides)
     app = create_app(services)
-    return Runtime(settings, services, app, SlackRequestHandler(app))
+    return Runtime(settings, services, app, LambdaAdapter(app, lambda: LambdaInvoker(AwsClient())))
 
 
 def _boot() -> tuple[Runtime | None, str | None]:
@@ -74,7 +75,9 @@ def _boot() -> tuple[Runtime | None, str | None]:
         return None, str(error)
 
 
-runtime, config_error = _boot()
+# In Lambda, build during the init phase (boosted CPU, before the first request's clock
+# starts); elsewhere (tests, demo, benchmarks), on the first invocation.
+runtime, config_error = _boot() if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") else (None, None)
 
 
 def is_schedule(event: Mapping[str, Any]) -> bool:
@@ -84,13 +87,17 @@ def is_schedule(event: Mapping[str, Any]) -> bool:
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global runtime, config_error
+    if runtime is None:
+        # A secret that could not be read at cold start (a blip, or fixed since) is tried
+        # again, rather than leaving this container broken for its lifetime.
+        runtime, config_error = _boot()
     if runtime is None:
         logger.error("refusing the request: %s", config_error)
         return {"statusCode": 500, "body": "smartjobs is not configured; see the function's logs."}
     if is_schedule(event):
         return run_schedule(runtime, event, context)
-    response: dict[str, Any] = runtime.slack.handle(event, context)  # type: ignore[no-untyped-call]  # Bolt's adapter is untyped
-    return response
+    return runtime.slack.handle(event, context)
 
 
 def run_schedule(rt: Runtime, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
