@@ -26,7 +26,7 @@ demo: setup
 	$(RUN) smartjobs demo failed asr
 
 ## test: lint, types, the template checks and the whole suite
-test: lint typecheck template-check pytest
+test: lint typecheck template-check build pytest
 
 lint: setup
 	$(RUN) ruff check .

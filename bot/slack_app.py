@@ -170,12 +170,14 @@ def create_app(
             enterprise_id=enterprise_id, team_id=team_id, bot_token=settings.slack_bot_token
         )
 
+    bolt_log = logging.getLogger("bot.slack.bolt")
+    bolt_log.addFilter(_expected_bolt_warnings)
     app = App(
         signing_secret=settings.slack_signing_secret,
         authorize=authorize,
         client=WebClient(base_url=settings.slack_api_url),
         process_before_response=process_before_response,
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=bolt_log,
         listener_executor=listener_executor,
     )
 
@@ -205,7 +207,9 @@ def create_app(
             "Ask the app's operator to add you (ALLOWED_*_IDS)."
         )
         if body.get("type") == "block_actions" and context.respond is not None:
-            send_response(context.respond, replace_original=False, response_type="ephemeral", **refusal)
+            send_response(
+                context.respond, replace_original=False, response_type="ephemeral", **refusal
+            )
             return BoltResponse(status=200, body="")
         return BoltResponse(
             status=200,
@@ -372,11 +376,7 @@ def create_app(
                 respond,
                 replace_original=replace,
                 response_type="ephemeral",
-                **render_error(
-                    "Something went wrong",
-                    "smartjobs hit an unexpected error; it has been logged.",
-                    hint="Try again; if it persists, tell the app's operator.",
-                ),
+                **unexpected_error_message(),
             )
             return None
         services.on_event("page", {"jobs": len(page.smart_job_list), "request_id": page.request_id})
@@ -406,9 +406,21 @@ def create_app(
             log.warning("digest: ICE error %s (RequestId %s)", error.code, error.request_id)
             send_response(respond, response_type="ephemeral", **ice_error_message(error))
             return
+        except Exception:
+            log.exception(
+                "unexpected failure building the digest for %s", filters.format_query(query)
+            )
+            send_response(respond, response_type="ephemeral", **unexpected_error_message())
+            return
         send_response(respond, response_type="ephemeral", **message)
 
     return app
+
+
+def _expected_bolt_warnings(record: logging.LogRecord) -> bool:
+    """Bolt picks SLACK_BOT_TOKEN up from the environment and warns that the client we pass
+    (for SLACK_API_URL) wins; that is the intent, so the warning is noise."""
+    return "`token` will be unused" not in record.getMessage()
 
 
 def parse_allowed(text: str, settings: Settings) -> Query:
@@ -455,6 +467,14 @@ def ice_error_message(error: IceError) -> Message:
     )
 
 
+def unexpected_error_message() -> Message:
+    return render_error(
+        "Something went wrong",
+        "smartjobs hit an unexpected error; it has been logged.",
+        hint="Try again; if it persists, tell the app's operator.",
+    )
+
+
 def fetch_page(
     client: IceClient, query: Query, token: str | None, *, now: datetime
 ) -> SmartJobPage:
@@ -466,6 +486,14 @@ def fetch_page(
         max_results=query.limit,
         next_token=token,
     )
+    if token and page.next_token == token:
+        # "Next page" would show this same page forever.
+        raise RepeatedTokenError(
+            "RepeatedNextToken",
+            "ICE answered the next page with the token it was asked for; paging stopped.",
+            request_id=page.request_id,
+            hint="This is a service fault: run the command again later.",
+        )
     if query.since is None:
         return page
     start = now - query.since
