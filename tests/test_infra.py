@@ -510,7 +510,17 @@ def test_package_has_the_code_and_no_runtime_provided_or_dev_packages(package: P
     for wanted in ("slack-bolt", "httpx", "pydantic", "aws-lambda-powertools"):
         assert wanted in dists
     assert "tests" not in top and "bin" not in top
-    assert not list(package.rglob("__pycache__"))
+
+
+def test_package_ships_python312_bytecode_for_the_hot_path_only(package: Path) -> None:
+    """Lambda cannot write __pycache__: the modules a request imports come precompiled."""
+    compiled = {p.parent.parent / p.name.split(".")[0] for p in package.rglob("*.cpython-312.pyc")}
+    assert package / "handler" / "app" in compiled
+    assert package / "bot" / "slack_app" in compiled
+    assert package / "slack_bolt" / "app" / "app" in compiled
+    assert not list(package.rglob("*.cpython-311.pyc")), "bytecode must be the runtime's 3.12"
+    # the lazy-only and unused libraries stay source-only (the zip stays under 10 MiB)
+    assert not list((package / "aiohttp").rglob("*.pyc"))
 
 
 def test_package_native_code_is_for_lambda_arm64_python312(package: Path) -> None:
