@@ -38,7 +38,6 @@ def record_event(name: str, fields: dict[str, Any]) -> None:
     """The app's telemetry hook: log keys and metrics, never secrets (ids and codes only)."""
     if name == "request":
         logger.append_keys(**{k: v for k, v in fields.items() if v})
-        metrics.add_metric("SlackRequests", MetricUnit.Count, 1)
         return
     if name == "page" and fields.get("request_id"):
         logger.append_keys(ice_request_id=fields["request_id"])
@@ -93,10 +92,12 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         # again, rather than leaving this container broken for its lifetime.
         runtime, config_error = _boot()
     if runtime is None:
+        metrics.add_metric("ConfigErrors", MetricUnit.Count, 1)
         logger.error("refusing the request: %s", config_error)
         return {"statusCode": 500, "body": "smartjobs is not configured; see the function's logs."}
     if is_schedule(event):
         return run_schedule(runtime, event, context)
+    metrics.add_metric("SlackRequests", MetricUnit.Count, 1)
     return runtime.slack.handle(event, context)
 
 

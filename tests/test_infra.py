@@ -439,6 +439,10 @@ def _bolt_app(secret: str, seen: list[str]) -> Any:
     return app
 
 
+def _no_invoker() -> Any:
+    raise AssertionError("these listeners have no lazy work")
+
+
 _CONTEXT = SimpleNamespace(
     function_name="smartjobs-smartjobs",
     invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:smartjobs-smartjobs",
@@ -446,12 +450,12 @@ _CONTEXT = SimpleNamespace(
 
 
 @pytest.mark.parametrize("name", HTTP_EVENTS)
-def test_http_events_pass_bolts_lambda_adapter_once_resigned(name: str) -> None:
-    from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+def test_http_events_pass_the_lambda_adapter_once_resigned(name: str) -> None:
+    from handler._adapter import LambdaAdapter
 
     secret = "test-signing-secret"
     seen: list[str] = []
-    handler = SlackRequestHandler(_bolt_app(secret, seen))
+    handler = LambdaAdapter(_bolt_app(secret, seen), _no_invoker)
     event = _resign(_load_event(name), secret, int(time.time()))
     response = handler.handle(event, _CONTEXT)
     assert response["statusCode"] == 200, response
@@ -463,10 +467,10 @@ def test_http_events_pass_bolts_lambda_adapter_once_resigned(name: str) -> None:
     assert handler.handle(wrong, _CONTEXT)["statusCode"] == 401
 
 
-def test_bolt_answers_404_to_the_schedule_event_so_the_handler_routes_it_first() -> None:
-    from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+def test_the_adapter_answers_404_to_the_schedule_event_so_the_handler_routes_it_first() -> None:
+    from handler._adapter import LambdaAdapter
 
-    handler = SlackRequestHandler(_bolt_app("s", []))
+    handler = LambdaAdapter(_bolt_app("s", []), _no_invoker)
     response = handler.handle(_load_event("eventbridge-schedule.json"), _CONTEXT)
     assert response["statusCode"] == 404
 
