@@ -6,10 +6,14 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+OBSERVERS: list[Callable[[SlackPost], None]] = []
+"""Called with every post any stub receives (tests check all outgoing messages this way)."""
 
 
 @dataclass(frozen=True)
@@ -36,15 +40,20 @@ class SlackPost:
 class SlackStub:
     """``with SlackStub() as slack:`` then ``slack.api_url`` and ``slack.response_url()``.
 
-    ``response_status`` makes response_urls answer an HTTP error; ``api_errors`` makes a
-    Web API method answer ``{"ok": false, "error": …}``.
+    ``response_status`` and ``response_body`` make response_urls answer an HTTP error
+    (Slack says ``404 expired_url`` for an old one); ``response_delay`` holds each
+    response_url answer that many seconds (``stop()`` cuts it short); ``api_errors``
+    makes a Web API method answer ``{"ok": false, "error": …}``.
     """
 
     response_status: int = 200
+    response_body: str = "ok"
+    response_delay: float = 0.0
     api_errors: dict[str, str] = field(default_factory=dict)
     posts: list[SlackPost] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = field(default=None, repr=False)
     _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def url(self) -> str:
@@ -61,6 +70,7 @@ class SlackStub:
 
     def start(self) -> SlackStub:
         stub = self
+        self._stopping.clear()
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -75,8 +85,12 @@ class SlackStub:
                 with stub._cond:
                     stub.posts.append(post)
                     stub._cond.notify_all()
+                for observer in list(OBSERVERS):
+                    observer(post)
                 if post.is_response_url:
-                    self._answer(stub.response_status, "ok", "text/html")
+                    if stub.response_delay > 0:
+                        stub._stopping.wait(stub.response_delay)
+                    self._answer(stub.response_status, stub.response_body, "text/html")
                     return
                 error = stub.api_errors.get(post.method)
                 answer = {"ok": False, "error": error} if error else _api_ok(post)
@@ -92,10 +106,13 @@ class SlackStub:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

@@ -1,0 +1,46 @@
+"""Every secret value the suite hands to the product: none may reach a log line or a Slack message.
+
+Test files keep their own constants; this list repeats them (a test below checks the
+demo ones stay in step). Values shorter than 8 characters ("s", "wrong") are left out:
+they would match ordinary text.
+"""
+
+from __future__ import annotations
+
+from bot.demo import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET
+from bot.ice.emulator import DEMO_ACCESS_KEY_SECRET
+
+SECRETS: dict[str, str] = {
+    # the demo deployment (bot/demo.py, the emulator's documented pair)
+    "demo Slack signing secret": DEMO_SIGNING_SECRET,
+    "demo Slack bot token": DEMO_BOT_TOKEN,
+    "demo AccessKey secret": DEMO_ACCESS_KEY_SECRET,
+    # tests/test_client_transport.py
+    "transport AccessKey secret": "super-secret-value-1234",
+    "transport STS token": "sts-token-value-5678",
+    # tests/test_client_emulator.py, tests/test_emulator.py
+    "STS AccessKey secret": "sts-secret",
+    "STS token": "sts-token",
+    "other STS token": "other-token",
+    "wrong AccessKey secret": "wrong-secret",
+    "role AccessKey secret": "role-secret",
+    "plain AccessKey secret": "plain-secret",
+    "role STS token": "the-token",
+    "another STS token": "another-token",
+    "env AccessKey secret": "env-secret-value",
+    "not-the-secret": "not-the-secret",
+    # the official SDK recordings (tests/data/ice-official-sdk-requests.json)
+    "SDK recording AccessKey secret": "testsecret",
+    "SDK recording STS token": "testststoken",
+    # tests/test_digest_delivery.py
+    "digest AccessKey secret": "digest-test-secret",
+    "digest bot token": "xoxb-test",
+    # tests/test_slack_e2e.py, tests/test_infra.py
+    "e2e wrong AccessKey secret": "definitely-wrong-secret-value",
+    "infra signing secret": "test-signing-secret",
+    "infra other signing secret": "another-secret",
+    # tests/test_faults.py
+    "faults STS AccessKey secret": "faults-sts-secret",
+    "faults STS token": "faults-sts-token-current",
+    "faults expired STS token": "faults-sts-token-expired",
+}
