@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.filters import FilterError, format_query, parse
 from bot.query import Query
@@ -20,7 +20,8 @@ VERSION = 1  # absent means 1; a future format would write "v":2 and old code re
 
 # NextToken is opaque: allow printable ASCII without spaces, which covers base64/hex/url-safe.
 _TOKEN = re.compile(r"[\x21-\x7e]+", re.ASCII)
-_KEYS = {"v", "q", "t"}
+_KEYS = {"v", "q", "t", "p"}
+MAX_PAGE = 10_000
 _STALE = "This button no longer works (it is old or was changed). Run /smartjobs again."
 
 
@@ -28,8 +29,15 @@ class ButtonValueError(ValueError):
     """A button value we will not act on; the message can be shown to the person who clicked."""
 
 
-def encode(query: Query, next_token: str | None = None) -> str:
-    """Compact JSON ``{"q":"failed asr","t":"<token>"}``; refuses what decode would refuse."""
+class Decoded(NamedTuple):
+    query: Query
+    token: str | None
+    page: int
+    """1-based number of the page the token leads to (for "page 2 · 11–20 of 110")."""
+
+
+def encode(query: Query, next_token: str | None = None, page: int = 1) -> str:
+    """Compact JSON ``{"q":"failed asr","t":"<token>","p":2}``; refuses what decode would refuse."""
     text = format_query(query)
     try:
         reparsed = parse(text)
@@ -44,14 +52,18 @@ def encode(query: Query, next_token: str | None = None) -> str:
         if not _TOKEN.fullmatch(next_token):
             raise ButtonValueError("The page token has characters a button cannot carry.")
         payload["t"] = next_token
+    if not 1 <= page <= MAX_PAGE:
+        raise ButtonValueError("The page number is out of range.")
+    if page > 1:
+        payload["p"] = page
     value = json.dumps(payload, separators=(",", ":"))
     if len(value) > MAX_VALUE_LENGTH:
         raise ButtonValueError("The page token is too long to fit on a button.")
     return value
 
 
-def decode(value: str) -> tuple[Query, str | None]:
-    """Button value -> (query, next token or None); ButtonValueError for anything else."""
+def decode(value: str) -> Decoded:
+    """Button value -> (query, next token or None, page); ButtonValueError for anything else."""
     if not isinstance(value, str) or not value or len(value) > MAX_VALUE_LENGTH:
         raise ButtonValueError(_STALE)
     try:
@@ -61,6 +73,9 @@ def decode(value: str) -> tuple[Query, str | None]:
     if not isinstance(data, dict) or not set(data) <= _KEYS:
         raise ButtonValueError(_STALE)
     version, text, token = data.get("v", VERSION), data.get("q"), data.get("t")
+    page = data.get("p", 1)
+    if type(page) is not int or not 1 <= page <= MAX_PAGE:
+        raise ButtonValueError(_STALE)
     if type(version) is not int or version != VERSION:  # True == 1, so check the type
         raise ButtonValueError(_STALE)
     if not isinstance(text, str) or len(text) > MAX_QUERY_LENGTH:
@@ -73,4 +88,4 @@ def decode(value: str) -> tuple[Query, str | None]:
         raise ButtonValueError(f"This button's query is not valid: {error.message}") from error
     if query.action == "help" or (token is not None and query.action != "list"):
         raise ButtonValueError(_STALE)
-    return query, token
+    return Decoded(query, token, page)

@@ -252,7 +252,7 @@ def create_app(
         if query.action == "digest":
             _respond_digest(query, respond)
             return
-        _respond_page(query, None, respond, replace=False)
+        _respond_page(button_value.Decoded(query, None, 1), respond, replace=False)
 
     app.command(COMMAND, matchers=[needs_lookup])(ack=ack_lookup, lazy=[run_lookup])
     app.command(COMMAND)(answer_in_ack)
@@ -262,10 +262,11 @@ def create_app(
     def ack_only(ack: Ack) -> None:
         ack()
 
-    def page_from_button(body: dict[str, Any], respond: Respond) -> tuple[Query, str | None] | None:
+    def page_from_button(body: dict[str, Any], respond: Respond) -> button_value.Decoded | None:
         action = (body.get("actions") or [{}])[0]
         try:
-            query, token = button_value.decode(str(action.get("value", "")))
+            decoded = button_value.decode(str(action.get("value", "")))
+            query = decoded.query
             if (
                 query.region
                 and settings.allowed_regions
@@ -282,21 +283,20 @@ def create_app(
                 ),
             )
             return None
-        return query, token
+        return decoded
 
     def next_or_refresh(body: dict[str, Any], respond: Respond) -> None:
         decoded = page_from_button(body, respond)
         if decoded:
-            _respond_page(*decoded, respond, replace=True)
+            _respond_page(decoded, respond, replace=True)
 
     def share(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         decoded = page_from_button(body, respond)
         if not decoded:
             return
-        query, token = decoded
         channel = (body.get("channel") or {}).get("id")
         user = (body.get("user") or {}).get("id")
-        message = _page_message(query, token, respond, shared_by=user)
+        message = _page_message(decoded, respond, shared_by=user)
         if message is None or not channel:
             return
         try:
@@ -335,7 +335,7 @@ def create_app(
     def show_failed(body: dict[str, Any], respond: Respond) -> None:
         decoded = page_from_button(body, respond)
         if decoded:
-            _respond_page(*decoded, respond, replace=False)
+            _respond_page(decoded, respond, replace=False)
 
     def ack_unknown(ack: Ack, body: dict[str, Any]) -> None:
         """Link buttons and stale actions must be acked too, or Slack shows an error."""
@@ -350,13 +350,13 @@ def create_app(
     # the lazy work ------------------------------------------------------------------------
 
     def _page_message(
-        query: Query,
-        token: str | None,
+        where: button_value.Decoded,
         respond: Respond,
         *,
         replace: bool = False,
         shared_by: str | None = None,
     ) -> Message | None:
+        query, token, number = where
         region = query.region or settings.ice_region
         try:
             page = fetch_page(services.ice(region), query, token, now=services.now())
@@ -381,20 +381,23 @@ def create_app(
             return None
         services.on_event("page", {"jobs": len(page.smart_job_list), "request_id": page.request_id})
         log.info("page served", extra={"ice_request_id": page.request_id})
-        next_value = button_value.encode(query, page.next_token) if page.next_token else None
+        next_value = (
+            button_value.encode(query, page.next_token, number + 1) if page.next_token else None
+        )
         view = PageView(
             query=query,
             page=page,
             region=region,
             now=services.now(),
+            page_number=number,
             next_value=next_value,
-            refresh_value=button_value.encode(query, token),
+            refresh_value=button_value.encode(query, token, number),
             shared_by=shared_by,
         )
         return render_page(view)
 
-    def _respond_page(query: Query, token: str | None, respond: Respond, *, replace: bool) -> None:
-        message = _page_message(query, token, respond, replace=replace)
+    def _respond_page(where: button_value.Decoded, respond: Respond, *, replace: bool) -> None:
+        message = _page_message(where, respond, replace=replace)
         if message is not None:
             send_response(respond, replace_original=replace, response_type="ephemeral", **message)
 

@@ -290,6 +290,9 @@ def _head(view: PageView) -> list[Block]:
     jobs = view.page.smart_job_list
     total = view.page.total_count
     count = count_phrase(len(jobs), total)
+    if view.page_number > 1 and jobs and total is not None and total >= 0:
+        first = (view.page_number - 1) * view.query.limit + 1  # every page but the last is full
+        count = f"{first:,}–{first + len(jobs) - 1:,} of {total:,}"
     if total is None or total < 0:
         count += " job" if len(jobs) == 1 else " jobs"
     facts = [count]

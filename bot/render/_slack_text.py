@@ -10,6 +10,24 @@ from typing import Any
 _DATE = re.compile(r"<!date\^(\d+)\^[^|>]*\|([^>]*)>")
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<([@#!][^>]*)>")
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+# The shortcodes our own messages use; a terminal shows the characters Slack would.
+EMOJI = {
+    ":x:": "❌",
+    ":white_check_mark:": "✅",
+    ":hourglass_flowing_sand:": "⏳",
+    ":hourglass:": "⌛",
+    ":new:": "🆕",
+    ":white_circle:": "⚪",
+    ":inbox_tray:": "📥",
+    ":outbox_tray:": "📤",
+    ":mag:": "🔍",
+    ":warning:": "⚠️",
+    ":no_entry:": "⛔",
+    ":bulb:": "💡",
+    ":information_source:": "ℹ️",
+}
+_SHORTCODE = re.compile("|".join(re.escape(code) for code in EMOJI))
 
 
 def mrkdwn_to_text(text: str, tz: tzinfo = UTC) -> str:
@@ -17,6 +35,8 @@ def mrkdwn_to_text(text: str, tz: tzinfo = UTC) -> str:
     text = _DATE.sub(lambda m: _local(int(m.group(1)), tz), text)
     text = _LINK.sub(r"\2 (\1)", text)
     text = _MENTION.sub(r"\1", text)
+    text = _SHORTCODE.sub(lambda m: EMOJI[m.group(0)], text)
+    text = _BOLD.sub(r"\1", text)
     return html.unescape(text)
 
 
