@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from bot.ice._enums import JobState, JobType, SortBy
 from bot.ice._errors import IceError, RepeatedTokenError
-from bot.ice._models import JobState, JobType, SmartJob, SmartJobPage, SortBy
+from bot.ice._models import SmartJob, SmartJobPage
 from bot.query import format_duration
 from bot.render._digest import render_digest, render_digest_failure
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
-from bot.ice._models import JobState, JobType, SortBy
+from bot.ice._enums import JobState, JobType, SortBy
 from bot.query import DEFAULT_LIMIT, MAX_LIMIT, Query, format_duration
 
 # --- alias tables: the first word of each row is the canonical one -------------

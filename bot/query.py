@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from bot.ice._models import JobState, JobType, SortBy
+from bot.ice._enums import JobState, JobType, SortBy
 
 Action = Literal["list", "help", "digest"]
 

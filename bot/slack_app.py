@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_bolt.authorization import AuthorizeResult
@@ -24,8 +24,8 @@ from slack_sdk.webhook import WebhookClient
 
 from bot import button_value, filters
 from bot.config import Settings
-from bot.ice import CallRecord, IceClient, IceError, RepeatedTokenError, SmartJobPage
-from bot.ice._models import JobState, SortBy
+from bot.ice import IceError, RepeatedTokenError
+from bot.ice._enums import JobState, SortBy
 from bot.query import Query
 from bot.render import (
     ACTION_NEXT,
@@ -37,6 +37,9 @@ from bot.render import (
     render_notice,
     render_page,
 )
+
+if TYPE_CHECKING:  # httpx and pydantic load on the lazy path only, never for an ack
+    from bot.ice import CallRecord, IceClient, SmartJobPage
 
 log = logging.getLogger("bot.slack")
 
@@ -66,6 +69,8 @@ class Services:
         with self._lock:
             client = self._clients.get(region)
             if client is None:
+                from bot.ice import IceClient
+
                 client = self._clients[region] = (
                     self.ice_factory(self.settings, region)
                     if self.ice_factory

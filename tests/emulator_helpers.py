@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from bot.ice import _signing
-from bot.ice._models import ACTION, API_VERSION
+from bot.ice._enums import ACTION, API_VERSION
 from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 
 DATA = Path(__file__).parent / "data"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.button_value import MAX_VALUE_LENGTH, ButtonValueError, decode, encode
 from bot.filters import ICE_REGIONS, format_query
-from bot.ice._models import JobState, JobType, SortBy
+from bot.ice._enums import JobState, JobType, SortBy
 from bot.query import Query
 
 FAILED_ASR = Query(state=JobState.FAILED, job_type=JobType.ASR)

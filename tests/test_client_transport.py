@@ -331,3 +331,17 @@ def test_json_views_of_string_fields() -> None:
     job = client.list_smart_jobs().smart_job_list[0]
     assert job.user_data_json == {"k": 1}
     assert job.editing_config == "{broken" and job.editing_config_json is None
+
+
+def test_lazy_exports_are_all_listed_and_cheap() -> None:
+    import subprocess
+    import sys
+
+    import bot.ice
+
+    assert sorted(bot.ice.__all__) == sorted(bot.ice._MODULE_OF)
+    for name in bot.ice.__all__:
+        assert getattr(bot.ice, name) is not None
+    script = "import sys; from bot.ice import JobState, IceError; print(sorted(m for m in ('pydantic.main', 'httpx', 'alibabacloud_credentials') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

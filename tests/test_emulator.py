@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.ice._models import JobState, JobType, SmartJobPage, SortBy
+from bot.ice._enums import JobState, JobType, SortBy
+from bot.ice._models import SmartJobPage
 from bot.ice.emulator import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,

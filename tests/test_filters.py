@@ -23,7 +23,7 @@ from bot.filters import (
     format_query,
     parse,
 )
-from bot.ice._models import JobState, JobType, SortBy
+from bot.ice._enums import JobState, JobType, SortBy
 from bot.query import Query
 
 FAILED, FINISHED, EXECUTING, CREATED = (

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.ice._models import JobState, JobType, SmartJobPage, SortBy
+from bot.ice._enums import JobState, JobType, SortBy
+from bot.ice._models import SmartJobPage
 from bot.query import Query
 from bot.render import (
     ACTION_NEXT,

@@ -1,38 +1,73 @@
 """Alibaba Cloud ICE ``ListSmartJobs``: models, signing, and a retrying httpx client.
 
-``import bot.ice`` stays cheap: ``alibabacloud-credentials`` loads on first use.
+The names below load on first use (PEP 562): ``from bot.ice import JobState`` costs only
+the enums, so the Slack ack path never pays for pydantic, httpx or the credentials chain.
 """
 
-from bot.ice._client import CallRecord, IceClient, RetryPolicy, endpoint_for
-from bot.ice._credentials import (
-    Credentials,
-    CredentialsProvider,
-    DefaultCredentials,
-    StaticCredentials,
-    credentials_from_env,
-)
-from bot.ice._errors import (
-    CredentialsError,
-    IceAuthError,
-    IceError,
-    IceParameterError,
-    IceProtocolError,
-    IceServiceError,
-    IceThrottledError,
-    IceTransportError,
-    RepeatedTokenError,
-)
-from bot.ice._models import (
-    InputConfig,
-    JobState,
-    JobType,
-    ListSmartJobsRequest,
-    OutputConfig,
-    SmartJob,
-    SmartJobPage,
-    SortBy,
-)
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.ice._client import CallRecord, IceClient, RetryPolicy, endpoint_for
+    from bot.ice._credentials import (
+        Credentials,
+        CredentialsProvider,
+        DefaultCredentials,
+        StaticCredentials,
+        credentials_from_env,
+    )
+    from bot.ice._enums import JobState, JobType, SortBy
+    from bot.ice._errors import (
+        CredentialsError,
+        IceAuthError,
+        IceError,
+        IceParameterError,
+        IceProtocolError,
+        IceServiceError,
+        IceThrottledError,
+        IceTransportError,
+        RepeatedTokenError,
+    )
+    from bot.ice._models import (
+        InputConfig,
+        ListSmartJobsRequest,
+        OutputConfig,
+        SmartJob,
+        SmartJobPage,
+    )
+
+_WHERE = {
+    "bot.ice._client": ("CallRecord", "IceClient", "RetryPolicy", "endpoint_for"),
+    "bot.ice._credentials": (
+        "Credentials",
+        "CredentialsProvider",
+        "DefaultCredentials",
+        "StaticCredentials",
+        "credentials_from_env",
+    ),
+    "bot.ice._enums": ("JobState", "JobType", "SortBy"),
+    "bot.ice._errors": (
+        "CredentialsError",
+        "IceAuthError",
+        "IceError",
+        "IceParameterError",
+        "IceProtocolError",
+        "IceServiceError",
+        "IceThrottledError",
+        "IceTransportError",
+        "RepeatedTokenError",
+    ),
+    "bot.ice._models": (
+        "InputConfig",
+        "ListSmartJobsRequest",
+        "OutputConfig",
+        "SmartJob",
+        "SmartJobPage",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = [
     "CallRecord",
     "Credentials",
@@ -61,3 +96,16 @@ __all__ = [
     "credentials_from_env",
     "endpoint_for",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bot.ice' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

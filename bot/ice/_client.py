@@ -18,6 +18,7 @@ import httpx
 from pydantic import ValidationError
 
 from bot.ice._credentials import CredentialsProvider, credentials_from_env
+from bot.ice._enums import ACTION, API_VERSION, JobState, JobType, SortBy
 from bot.ice._errors import (
     IceError,
     IceProtocolError,
@@ -26,15 +27,7 @@ from bot.ice._errors import (
     RepeatedTokenError,
     classify,
 )
-from bot.ice._models import (
-    ACTION,
-    API_VERSION,
-    JobState,
-    JobType,
-    ListSmartJobsRequest,
-    SmartJobPage,
-    SortBy,
-)
+from bot.ice._models import ListSmartJobsRequest, SmartJobPage
 from bot.ice._signing import sign
 
 log = logging.getLogger("bot.ice")

@@ -11,27 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_pascal
 
-API_VERSION = "2020-11-09"
-ACTION = "ListSmartJobs"
-
-
-class JobType(StrEnum):
-    ASR = "ASR"
-    DYNAMIC_CHART = "DynamicChart"
-    VIDEO_TRANSLATION = "VideoTranslation"
-    TEXT_TO_SPEECH = "TextToSpeech"
-
-
-class JobState(StrEnum):
-    FINISHED = "Finished"
-    FAILED = "Failed"
-    EXECUTING = "Executing"
-    CREATED = "Created"
-
-
-class SortBy(StrEnum):
-    NEWEST = "CreationTime:Desc"
-    OLDEST = "CreationTime:Asc"
+from bot.ice._enums import JobState, JobType, SortBy
 
 
 def _open(kind: type[StrEnum], value: Any) -> Any:

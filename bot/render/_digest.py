@@ -13,7 +13,7 @@ import unicodedata
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Final
 
-from bot.ice._models import JobState
+from bot.ice._enums import JobState
 from bot.render._mrkdwn import age, blocks_chars, code, date_token, fit, fit_plain, truncate
 
 if TYPE_CHECKING:

@@ -14,9 +14,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.ice._models import JobState, JobType, SmartJob, SmartJobPage, SortBy
+from bot.ice._enums import JobState, JobType, SortBy
+
+if TYPE_CHECKING:  # the models load pydantic: only the lazy path may pay that
+    from bot.ice._models import SmartJob, SmartJobPage
 from bot.query import TYPE_LABELS, Query, format_duration
 from bot.render._mrkdwn import (
     age,

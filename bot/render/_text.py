@@ -8,8 +8,8 @@ the terminal, and times are shown in the caller's time zone.
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING
 
-from bot.ice._models import SmartJob
 from bot.render._mrkdwn import age, fit_plain
 from bot.render._page import (
     PageView,
@@ -20,6 +20,9 @@ from bot.render._page import (
     summary,
     type_label,
 )
+
+if TYPE_CHECKING:
+    from bot.ice._models import SmartJob
 
 _TITLE = 80
 _COLUMN = 16  # widest state or type word kept in a column

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.ice._models import JobState, JobType
+from bot.ice._enums import JobState, JobType
 
 WINDOW = timedelta(days=7)
 WIRE_TIME = "%Y-%m-%dT%H:%M:%SZ"

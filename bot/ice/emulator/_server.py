@@ -30,7 +30,7 @@ from typing import Any, Final, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from bot.ice import _signing
-from bot.ice._models import ACTION, API_VERSION, JobState, JobType, SortBy
+from bot.ice._enums import ACTION, API_VERSION, JobState, JobType, SortBy
 from bot.ice.emulator._dataset import WIRE_TIME, generate_jobs, newest_first
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,27 @@
+"""The API's vocabulary: plain enums, no pydantic, so the Slack ack path can use them cheaply."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+API_VERSION = "2020-11-09"
+ACTION = "ListSmartJobs"
+
+
+class JobType(StrEnum):
+    ASR = "ASR"
+    DYNAMIC_CHART = "DynamicChart"
+    VIDEO_TRANSLATION = "VideoTranslation"
+    TEXT_TO_SPEECH = "TextToSpeech"
+
+
+class JobState(StrEnum):
+    FINISHED = "Finished"
+    FAILED = "Failed"
+    EXECUTING = "Executing"
+    CREATED = "Created"
+
+
+class SortBy(StrEnum):
+    NEWEST = "CreationTime:Desc"
+    OLDEST = "CreationTime:Asc"
