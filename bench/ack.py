@@ -76,22 +76,10 @@ print(json.dumps({"t0": T0, "imported": T_IMPORTED, "modules": len(sys.modules)}
 
 
 def _demo_env() -> dict[str, str]:
-    from bot.demo import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET
-    from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
+    from bot.demo import demo_environment
 
-    return {
-        "SLACK_SIGNING_SECRET": DEMO_SIGNING_SECRET,
-        "SLACK_BOT_TOKEN": DEMO_BOT_TOKEN,
-        "SLACK_API_URL": "http://127.0.0.1:9/api/",  # never called on the ack path
-        "ICE_ENDPOINT": "http://127.0.0.1:9",  # the discard port: a call would fail fast
-        "ICE_REGION": "cn-shanghai",
-        "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
-        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_ACCESS_KEY_SECRET,
-        "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "POWERTOOLS_SERVICE_NAME": "smartjobs",
-    }
+    # the discard port: nothing on the ack path may call Slack's Web API or ICE
+    return demo_environment("http://127.0.0.1:9/api/", "http://127.0.0.1:9")
 
 
 def _signed_command(secret: str) -> dict[str, Any]:

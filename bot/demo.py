@@ -33,12 +33,13 @@ DEMO_SIGNING_SECRET = "smartjobs-demo-signing-secret"  # noqa: S105 - public dem
 DEMO_BOT_TOKEN = "xoxb-smartjobs-demo-token"  # noqa: S105 - public demo value
 
 
-def demo_environment(slack: SlackStub, ice: Emulator) -> dict[str, str]:
+def demo_environment(slack_api_url: str, ice_url: str) -> dict[str, str]:
+    """The whole configuration of a local deployment: demo secrets, local endpoints."""
     return {
         "SLACK_SIGNING_SECRET": DEMO_SIGNING_SECRET,
         "SLACK_BOT_TOKEN": DEMO_BOT_TOKEN,
-        "SLACK_API_URL": slack.api_url,
-        "ICE_ENDPOINT": ice.url,
+        "SLACK_API_URL": slack_api_url,
+        "ICE_ENDPOINT": ice_url,
         "ICE_REGION": "cn-shanghai",
         "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_ACCESS_KEY_SECRET,
@@ -90,7 +91,7 @@ def local_deployment(
     ``emulator`` goes to :class:`Emulator` (``count``, ``seed``, ``jobs``, ``faults``…).
     """
     with SlackStub() as slack, Emulator(**{"count": 500, "seed": 7, **emulator}) as ice:
-        env = demo_environment(slack, ice) | (environ or {})
+        env = demo_environment(slack.api_url, ice.url) | (environ or {})
         # Settings go to the handler explicitly; only Powertools reads the process
         # environment (and Bolt would pick up a stray SLACK_BOT_TOKEN from it).
         process_env = {k: v for k, v in env.items() if k.startswith("POWERTOOLS_")}

@@ -221,3 +221,15 @@ def secret_watch() -> Iterator[SecretWatch]:
         for logger, level in lowered:
             logger.setLevel(level)
     watch.check()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """moto's AWS emulation as a real HTTP server (Secrets Manager for the signed reads)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

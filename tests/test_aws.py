@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -17,7 +16,6 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from moto.server import ThreadedMotoServer
 
 from bot.aws import AwsClient, AwsError, LambdaInvoker, sign_v4
 
@@ -175,15 +173,6 @@ def test_missing_aws_credentials_are_a_clear_error() -> None:
     with pytest.raises(AwsError) as info:
         AwsClient(environ={}).invoke_async(ARN, b"{}")
     assert "AWS_ACCESS_KEY_ID" in str(info.value)
-
-
-@pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def test_secret_is_read_over_http_from_secrets_manager(moto_server: str) -> None:

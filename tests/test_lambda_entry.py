@@ -12,7 +12,6 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 import handler.app as entry
 from bot.demo import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET, local_deployment
@@ -76,15 +75,6 @@ def test_schedule_without_a_channel_is_logged_not_posted(caplog: pytest.LogCaptu
         assert local.slack.posts == []
     assert result["statusCode"] == 200
     assert any("DIGEST_CHANNEL" in r.getMessage() for r in caplog.records)
-
-
-@pytest.fixture
-def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def test_secrets_unreachable_at_cold_start_then_recovered(
