@@ -47,6 +47,8 @@ def record_event(name: str, fields: dict[str, Any]) -> None:
     metric = _COUNTERS.get(name)
     if metric:
         metrics.add_metric(metric, MetricUnit.Count, 1)
+    if name == "command":
+        metrics.add_metric(f"Commands.{fields.get('action', 'list')}", MetricUnit.Count, 1)
     if name == "ice_error":
         metrics.add_metric(f"IceError.{fields.get('code', 'Unknown')}", MetricUnit.Count, 1)
 
