@@ -345,3 +345,45 @@ def test_lazy_exports_are_all_listed_and_cheap() -> None:
     script = "import sys; from bot.ice import JobState, IceError; print(sorted(m for m in ('pydantic.main', 'httpx', 'alibabacloud_credentials') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_role_arn_goes_through_the_credentials_chain_with_the_pair() -> None:
+    from bot.ice import DefaultCredentials, credentials_from_env
+
+    provider = credentials_from_env(
+        {
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": "id-for-role",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "role-pair-secret-value",
+            "ALIBABA_CLOUD_ROLE_ARN": "acs:ram::123:role/smartjobs",
+        }
+    )
+    assert isinstance(provider, DefaultCredentials)
+    config = provider._config
+    assert config.type == "ram_role_arn"
+    assert config.role_arn == "acs:ram::123:role/smartjobs"
+    assert config.role_session_name == "smartjobs"
+    assert "role-pair-secret-value" not in repr(provider)
+
+
+def test_no_credentials_anywhere_fails_fast_with_a_hint(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    from bot.ice import CredentialsError, DefaultCredentials
+
+    for name in (
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_CREDENTIALS_FILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.aliyun or ~/.alibabacloud files
+    client = IceClient(
+        credentials=DefaultCredentials(),
+        endpoint="http://ice.test",
+        transport=httpx.MockTransport(lambda r: httpx.Response(500)),
+    )
+    with pytest.raises(CredentialsError) as info:
+        client.list_smart_jobs()
+    assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in info.value.hint
+    assert "Traceback" not in str(info.value)
