@@ -466,9 +466,33 @@ def digest_message(services: Services, query: Query) -> Message:
     )
 
 
+def ice_error_headline(error: IceError) -> str:
+    """What happened, in a phone notification's few words; the detail line says why."""
+    from bot.ice import (
+        CredentialsError,
+        IceAuthError,
+        IceParameterError,
+        IceProtocolError,
+        IceThrottledError,
+        IceTransportError,
+    )
+
+    headlines: tuple[tuple[type[IceError], str], ...] = (
+        (CredentialsError, "No Alibaba Cloud credentials"),
+        (IceAuthError, "ICE refused the credentials"),
+        (IceParameterError, "ICE rejected the request"),
+        (IceThrottledError, "ICE is throttling requests"),
+        (IceTransportError, "ICE didn't answer"),
+        (IceProtocolError, "ICE sent an unexpected answer"),
+    )
+    return next(
+        (text for kind, text in headlines if isinstance(error, kind)), "ICE returned an error"
+    )
+
+
 def ice_error_message(error: IceError) -> Message:
     return render_error(
-        "ICE didn't answer",
+        ice_error_headline(error),
         f"`{error.code}`: {error.message}",
         hint=error.hint,
         request_id=error.request_id,

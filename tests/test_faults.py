@@ -557,3 +557,26 @@ def test_button_for_a_region_that_is_not_allowed_is_refused_without_ice() -> Non
         text = text_of(only_answer(local, url))
         assert "That button no longer works" in text and "region is not allowed" in text
         assert local.ice.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("error", "headline"),
+    [
+        ("CredentialsError", "No Alibaba Cloud credentials"),
+        ("IceAuthError", "ICE refused the credentials"),
+        ("IceParameterError", "ICE rejected the request"),
+        ("IceThrottledError", "ICE is throttling requests"),
+        ("IceTransportError", "ICE didn't answer"),
+        ("IceProtocolError", "ICE sent an unexpected answer"),
+        ("IceServiceError", "ICE returned an error"),
+    ],
+)
+def test_the_headline_names_what_kind_of_failure_it_was(error: str, headline: str) -> None:
+    import bot.ice
+    from bot.slack_app import ice_error_message
+
+    message = ice_error_message(
+        getattr(bot.ice, error)("SomeCode", "some message", request_id="RID-1")
+    )
+    assert headline in message["text"]
+    assert "RID-1" in json.dumps(message)

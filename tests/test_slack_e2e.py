@@ -190,6 +190,7 @@ def test_bad_credentials_get_a_clear_message_without_the_secret() -> None:
         url, _, _ = local.command("failed")
         message = answer(local, url)
         text = json.dumps(message)
+        assert "ICE refused the credentials" in message["text"]
         assert "SignatureDoesNotMatch" in text
         assert "ALIBABA_CLOUD_ACCESS_KEY_SECRET" in text
         assert wrong not in text
