@@ -252,7 +252,7 @@ def run(report: Report) -> None:
     from bot.render import ACTION_NEXT
     from bot.render._slack_text import find_button
     from bot.server import make
-    from bot.slack_app import Services
+    from bot.services import Services
 
     with (
         SlackStub() as slack,

@@ -82,8 +82,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _query(args: argparse.Namespace) -> int:
+    from bot.answers import fetch_page
     from bot.render import PageView, render_page_text
-    from bot.slack_app import fetch_page
 
     query = filters.parse(" ".join(args.filters))
     if query.action == "help":
@@ -162,9 +162,9 @@ def _print_digest(query: Query) -> int:
 def _post_digest(query: Query) -> int:
     from slack_sdk import WebClient
 
+    from bot.answers import show_failed_value
     from bot.config import ConfigError, Settings
     from bot.digest import DEFAULT_WINDOW, deliver_digest
-    from bot.slack_app import show_failed_value
 
     try:
         settings = Settings.from_env()

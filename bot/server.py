@@ -15,7 +15,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.config import Settings
-from bot.slack_app import Services, create_app
+from bot.services import Services
+from bot.slack_app import create_app
 
 log = logging.getLogger("bot.server")
 

@@ -19,7 +19,8 @@ from slack_bolt import App
 
 from bot.aws import AwsClient, LambdaInvoker
 from bot.config import ConfigError, Settings
-from bot.slack_app import Services, create_app
+from bot.services import Services
+from bot.slack_app import create_app
 from handler._adapter import LambdaAdapter
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "smartjobs"))
@@ -107,8 +108,8 @@ def run_schedule(rt: Runtime, event: Mapping[str, Any], context: Any) -> dict[st
     """The daily digest: once per channel per window, even when EventBridge delivers twice."""
     from slack_sdk import WebClient
 
+    from bot.answers import show_failed_value
     from bot.digest import DEFAULT_WINDOW, deliver_digest, digest_persistence
-    from bot.slack_app import show_failed_value
 
     channel = rt.settings.digest_channel
     if not channel:

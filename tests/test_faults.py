@@ -19,7 +19,7 @@ import httpx
 import pytest
 from slack_sdk import WebClient
 
-from bot import button_value, slack_app
+from bot import answers, button_value
 from bot.demo import LocalDeployment, local_deployment
 from bot.digest import DeliveryResult, build_digest, deliver_digest
 from bot.ice import (
@@ -437,7 +437,7 @@ def test_response_url_refusing_the_answer_is_logged_once_and_not_retried(
 def test_response_url_timing_out_is_logged_once_and_not_retried(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(slack_app, "RESPONSE_URL_TIMEOUT", 0.3)
+    monkeypatch.setattr(answers, "RESPONSE_URL_TIMEOUT", 0.3)
     with local_deployment(count=30) as local:
         local.slack.response_delay = 10
         started = time.monotonic()
@@ -573,7 +573,7 @@ def test_button_for_a_region_that_is_not_allowed_is_refused_without_ice() -> Non
 )
 def test_the_headline_names_what_kind_of_failure_it_was(error: str, headline: str) -> None:
     import bot.ice
-    from bot.slack_app import ice_error_message
+    from bot.answers import ice_error_message
 
     message = ice_error_message(
         getattr(bot.ice, error)("SomeCode", "some message", request_id="RID-1")

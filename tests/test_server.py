@@ -14,7 +14,7 @@ from bot.ice.emulator import Emulator
 from bot.local import SlackStub, block_actions_body, sign_slack, slash_command_body
 from bot.render._slack_text import find_button
 from bot.server import ThreadingWSGIServer, make
-from bot.slack_app import Services
+from bot.services import Services
 
 
 @pytest.fixture
