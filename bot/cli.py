@@ -87,7 +87,9 @@ def _query(args: argparse.Namespace) -> int:
 
     query = filters.parse(" ".join(args.filters))
     if query.action == "help":
-        print(filters.HELP_TEXT)
+        from bot.render._slack_text import mrkdwn_to_text
+
+        print(mrkdwn_to_text(filters.HELP_TEXT))
         return 0
     if query.action == "digest":
         return _print_digest(query)
