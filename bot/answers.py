@@ -50,21 +50,29 @@ def is_allowed(settings: Settings, team: str | None, channel: str | None, user: 
     return all(not allowed or (value in allowed) for allowed, value in checks)
 
 
-def parse_allowed(text: str, settings: Settings) -> Query:
-    """Parse, then hold ``region:`` to ``ALLOWED_REGIONS`` when it is set."""
-    query = filters.parse(text)
-    if query.region and settings.allowed_regions and query.region not in settings.allowed_regions:
-        allowed = ", ".join(sorted(settings.allowed_regions))
-        raise filters.FilterError(
-            f'Region "{query.region}" is not allowed here (allowed: {allowed}).',
-            word=query.region,
-        )
+def check_query(query: Query, settings: Settings | None = None) -> Query:
+    """What every entry point (command, button, terminal) holds a query to.
+
+    A ``since:`` window is found by scanning newest first (``fetch_page``), so it cannot be
+    listed oldest first; with ``settings``, ``region:`` is held to ``ALLOWED_REGIONS``.
+    """
     if query.since is not None and query.sort is SortBy.OLDEST:
         raise filters.FilterError(
             '"oldest" and "since:" do not combine: a window is scanned newest first.',
             word="oldest",
         )
+    allowed = settings.allowed_regions if settings else frozenset()
+    if query.region and allowed and query.region not in allowed:
+        raise filters.FilterError(
+            f'The region is not allowed here: "{query.region}" '
+            f"(allowed: {', '.join(sorted(allowed))}).",
+            word=query.region,
+        )
     return query
+
+
+def parse_allowed(text: str, settings: Settings) -> Query:
+    return check_query(filters.parse(text), settings)
 
 
 def send_response(respond: Respond, **message: Any) -> bool:

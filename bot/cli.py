@@ -82,10 +82,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _query(args: argparse.Namespace) -> int:
-    from bot.answers import fetch_page
+    from bot.answers import check_query, fetch_page
     from bot.render import PageView, render_page_text
 
-    query = filters.parse(" ".join(args.filters))
+    query = check_query(filters.parse(" ".join(args.filters)))
     if query.action == "help":
         from bot.render._slack_text import mrkdwn_to_text
 

@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot import button_value, filters
 from bot.answers import (
     Message,
+    check_query,
     digest_message,
     ephemeral,
     fetch_page,
@@ -167,14 +168,8 @@ def create_app(
         action = (body.get("actions") or [{}])[0]
         try:
             decoded = button_value.decode(str(action.get("value", "")))
-            query = decoded.query
-            if (
-                query.region
-                and settings.allowed_regions
-                and query.region not in settings.allowed_regions
-            ):
-                raise button_value.ButtonValueError("That region is not allowed here.")
-        except button_value.ButtonValueError as error:
+            check_query(decoded.query, settings)
+        except (button_value.ButtonValueError, filters.FilterError) as error:
             send_response(
                 respond,
                 replace_original=False,

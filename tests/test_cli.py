@@ -154,3 +154,9 @@ def test_terminal_view_of_a_slack_message() -> None:
     assert "[ Next page ]" in text
     assert find_button(message, "next_page") == "v1"
     assert find_button(message, "refresh_page") is None
+
+
+def test_oldest_with_a_window_is_refused_as_in_slack(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", "oldest", "since:2h"]) == 2
+    err = capsys.readouterr().err
+    assert "oldest" in err.splitlines()[0] and "since:" in err.splitlines()[0]

@@ -104,10 +104,6 @@ class IceProtocolError(IceError):
     """An answer that is not the ListSmartJobs JSON (a proxy's HTML page, bad types)."""
 
 
-class IceDeadlineError(IceError):
-    """Retries ran out of time; ``last`` is the final failure."""
-
-
 class RepeatedTokenError(IceError):
     """The service handed back a NextToken it had already given: paging would never end."""
 

@@ -45,7 +45,6 @@ MAX_BLOCKS = 50
 MAX_BLOCKS_CHARS = 13_000
 MAX_HEADER = 150
 MAX_SECTION = 3000
-MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
 MAX_TEXT = 150  # top-level ``text``: what a phone notification shows
 
