@@ -52,8 +52,8 @@ class Settings:
     ) -> Settings:
         """Environment first; ``SECRETS_ARN``'s JSON fills what the environment leaves unset.
 
-        Called once per cold start (module scope of the Lambda entry): the secret is cached
-        for the container's life by being read only then.
+        Called when the Lambda entry boots (its init phase, or the next invocation after a
+        failed boot): the secret is read then and kept for the container's life.
         """
         env: dict[str, str] = dict(os.environ if environ is None else environ)
         arn = env.get("SECRETS_ARN")
