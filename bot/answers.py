@@ -143,8 +143,8 @@ def fetch_page(
     start = now - query.since
     kept = [j for j in page.smart_job_list if j.create_time is None or j.create_time >= start]
     if len(kept) == len(page.smart_job_list):
-        return page.model_copy(update={"total_count": None})
-    return page.model_copy(update={"smart_job_list": kept, "next_token": None, "total_count": None})
+        return page.replace(total_count=None)
+    return page.replace(smart_job_list=kept, next_token=None, total_count=None)
 
 
 def show_failed_value(window: timedelta, region: str | None) -> str:

@@ -96,11 +96,7 @@ def _query(args: argparse.Namespace) -> int:
     with _client(query) as client:
         page = fetch_page(client, query, args.token, now=datetime.now(UTC))
         if args.json:
-            print(
-                json.dumps(
-                    page.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False
-                )
-            )
+            print(json.dumps(page.to_json(), indent=2, ensure_ascii=False))
             return 0
         view = PageView(query=query, page=page, region=client.region, now=datetime.now(UTC))
         print(render_page_text(view, tz=_local_tz()))

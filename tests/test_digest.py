@@ -74,7 +74,7 @@ class Pages:
         for i in range(0, max(len(self.jobs), 1), self.size):
             self.pulled += 1
             more = i + self.size < len(self.jobs)
-            yield SmartJobPage.model_validate(
+            yield SmartJobPage.from_wire(
                 {
                     "RequestId": f"req-{i}",
                     "SmartJobList": self.jobs[i : i + self.size],
@@ -166,7 +166,7 @@ def test_last_page_at_the_bound_is_not_truncation() -> None:
 def test_repeated_token_ends_the_scan_with_a_note() -> None:
     def pages() -> Iterator[SmartJobPage]:
         for i in range(2):
-            yield SmartJobPage.model_validate(
+            yield SmartJobPage.from_wire(
                 {
                     "SmartJobList": spaced(
                         100, timedelta(seconds=1), END - timedelta(minutes=i * 5)
@@ -186,7 +186,7 @@ def test_repeated_token_ends_the_scan_with_a_note() -> None:
 
 def test_other_ice_errors_propagate() -> None:
     def pages() -> Iterator[SmartJobPage]:
-        yield SmartJobPage.model_validate({"SmartJobList": spaced(3, timedelta(minutes=1))})
+        yield SmartJobPage.from_wire({"SmartJobList": spaced(3, timedelta(minutes=1))})
         raise IceAuthError("Forbidden.RAM", "no", request_id="R1")
 
     with pytest.raises(IceAuthError):
@@ -262,7 +262,7 @@ def _synthetic(n: int) -> Iterator[SmartJobPage]:
     """``n`` jobs, 100 a page, built one page at a time (as the client would)."""
     step = timedelta(hours=24) / (n + 1)
     for first in range(0, n, 100):
-        yield SmartJobPage.model_validate(
+        yield SmartJobPage.from_wire(
             {
                 "SmartJobList": [
                     wire(
@@ -404,7 +404,7 @@ def test_build_digest_asks_newest_first_and_notes_a_repeated_token() -> None:
 
         def iter_pages(self, **kwargs: Any) -> Iterator[SmartJobPage]:
             self.kwargs = kwargs
-            yield SmartJobPage.model_validate(
+            yield SmartJobPage.from_wire(
                 {"SmartJobList": spaced(3, timedelta(minutes=1)), "NextToken": "t"}
             )
             raise RepeatedTokenError("RepeatedNextToken", "again")

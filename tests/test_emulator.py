@@ -127,7 +127,7 @@ def test_dataset_awkward_cases_are_present() -> None:
         except ValueError:
             invalid += 1
     assert invalid >= 1
-    SmartJobPage.model_validate({"SmartJobList": jobs})  # every awkward job still parses
+    SmartJobPage.from_wire({"SmartJobList": jobs})  # every awkward job still parses
 
 
 def test_dataset_small_counts() -> None:
@@ -155,7 +155,7 @@ def test_default_page_matches_the_reference_shape(ice: Emulator) -> None:
     assert page["NextToken"]
     assert [j["JobId"] for j in page["SmartJobList"]] == [j["JobId"] for j in ice.jobs[:10]]
     assert isinstance(page["SmartJobList"][0]["UserId"], int)
-    parsed = SmartJobPage.model_validate(page)
+    parsed = SmartJobPage.from_wire(page)
     assert parsed.total_count == 500
     assert parsed.max_results == 10
 

@@ -53,7 +53,7 @@ def wire(i: int = 0, **fields: Any) -> dict[str, Any]:
 
 
 def page_of(jobs: list[dict[str, Any]], **fields: Any) -> SmartJobPage:
-    return SmartJobPage.model_validate({"RequestId": "req-1", "SmartJobList": jobs, **fields})
+    return SmartJobPage.from_wire({"RequestId": "req-1", "SmartJobList": jobs, **fields})
 
 
 def view(
@@ -653,7 +653,7 @@ VALUES = st.integers(1, 2000).map(lambda n: "v" * n)
 
 @st.composite
 def page_views(draw: st.DrawFn, job_lists: st.SearchStrategy[list[dict[str, Any]]]) -> PageView:
-    page = SmartJobPage.model_validate(
+    page = SmartJobPage.from_wire(
         {
             "SmartJobList": draw(job_lists),
             "TotalCount": draw(maybe(st.integers(-1, 10**30))),

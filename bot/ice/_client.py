@@ -289,7 +289,7 @@ class IceClient:
         if status == 200 and body is not None and "Code" not in body:
             self._observe(attempt, begun, status, None, request_id)
             try:
-                return SmartJobPage.model_validate(body)
+                return SmartJobPage.from_wire(body)
             except ValidationError as exc:
                 raise IceProtocolError(
                     "InvalidResponse",

@@ -154,6 +154,20 @@ class SmartJobPage(_Wire):
     max_results: int | None = None
     total_count: int | None = None
 
+    @classmethod
+    def from_wire(cls, body: Any) -> SmartJobPage:
+        """Read a ListSmartJobs answer body (the decoded JSON object)."""
+        return cls.model_validate(body)
+
+    def replace(self, **changes: Any) -> SmartJobPage:
+        """A copy with some fields changed (``smart_job_list``, ``next_token``, ``total_count``)."""
+        return self.model_copy(update=changes)
+
+    def to_json(self) -> dict[str, Any]:
+        """The page as JSON-ready data with the wire's PascalCase keys (``smartjobs query --json``)."""
+        data: dict[str, Any] = self.model_dump(mode="json", by_alias=True)
+        return data
+
     @model_validator(mode="before")
     @classmethod
     def _empty_strings_are_absent(cls, data: Any) -> Any:
