@@ -76,7 +76,7 @@ print(json.dumps({"t0": T0, "imported": T_IMPORTED, "modules": len(sys.modules)}
 
 
 def _demo_env() -> dict[str, str]:
-    from bot.demo import demo_environment
+    from bot.local.demo import demo_environment
 
     # the discard port: nothing on the ack path may call Slack's Web API or ICE
     return demo_environment("http://127.0.0.1:9/api/", "http://127.0.0.1:9")
@@ -287,9 +287,9 @@ def _time_acks(local: Any, events: list[dict[str, Any]]) -> tuple[list[float], i
 
 
 def warm(report: Report) -> None:
-    from bot.demo import local_deployment
     from bot.local import block_actions_body, function_url_event, sign_slack, slash_command_body
-    from bot.render import ACTION_NEXT
+    from bot.local.demo import local_deployment
+    from bot.names import ACTION_NEXT
     from bot.render._slack_text import find_button
 
     quiet = {"POWERTOOLS_LOG_LEVEL": "ERROR"}  # Bolt's construction-time warning, not a result

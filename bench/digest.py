@@ -26,7 +26,7 @@ MAX_PAGES = 200
 def _scan(url: str, *, trace: bool) -> tuple[float, float, int, bool, float]:
     """One digest scan: seconds, peak traced MB (0 untraced), jobs counted, truncated,
     and this process's CPU seconds (the emulator's filtering is in its own process)."""
-    from bot.digest import build_digest
+    from bot.digest.scan import build_digest
     from bot.ice import Credentials, IceClient, StaticCredentials
     from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 
@@ -50,7 +50,7 @@ def _scan(url: str, *, trace: bool) -> tuple[float, float, int, bool, float]:
 
 def run(report: Report) -> None:
     try:
-        from bot.digest import build_digest  # noqa: F401 - availability check
+        from bot.digest.scan import build_digest  # noqa: F401 - availability check
     except ImportError as error:
         report.skip(SUITE, f"bot.digest.build_digest is not available ({error})")
         return

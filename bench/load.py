@@ -137,7 +137,7 @@ class Outcome:
 
 
 def _collect(slack: Any, sent: list[Sent], expected_total: int) -> tuple[Outcome, str | None]:
-    from bot.render import ACTION_REFRESH
+    from bot.names import ACTION_REFRESH
     from bot.render._slack_text import find_button
 
     waited: str | None = None
@@ -249,9 +249,9 @@ def run(report: Report) -> None:
     from bench.ack import _demo_env
     from bot.config import Settings
     from bot.local import SlackStub, block_actions_body, slash_command_body
-    from bot.render import ACTION_NEXT
+    from bot.local.server import make
+    from bot.names import ACTION_NEXT
     from bot.render._slack_text import find_button
-    from bot.server import make
     from bot.services import Services
 
     with (

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 from bot.filters import FilterError, format_query, parse
+from bot.ice._enums import JobState
 from bot.query import Query
 
 MAX_VALUE_LENGTH = 2000  # Slack's limit on a button value
@@ -89,3 +91,8 @@ def decode(value: str) -> Decoded:
     if query.action == "help" or (token is not None and query.action != "list"):
         raise ButtonValueError(_STALE)
     return Decoded(query, token, page)
+
+
+def show_failed(window: timedelta, region: str | None) -> str:
+    """The digest's "Show failed jobs" button: the private list ``failed since:<window>``."""
+    return encode(Query(state=JobState.FAILED, since=window, region=region))

@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.ice._regions import DEFAULT_REGION
+
 SECRET_KEYS = (
     "SLACK_SIGNING_SECRET",
     "SLACK_BOT_TOKEN",
@@ -16,7 +18,6 @@ SECRET_KEYS = (
 )
 ALIBABA_PREFIX = "ALIBABA_CLOUD_"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-DEFAULT_REGION = "cn-shanghai"
 
 
 class ConfigError(Exception):

@@ -13,6 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.ice._enums import JobState, JobType, SortBy
+from bot.ice._regions import REGIONS
+from bot.names import COMMAND
 from bot.query import DEFAULT_LIMIT, MAX_LIMIT, Query, format_duration
 
 # --- alias tables: the first word of each row is the canonical one -------------
@@ -64,15 +66,6 @@ KEY_WORDS: dict[str, tuple[str, ...]] = {
     "region": ("region",),
 }
 
-# Where ICE answers (`ice.<region>.aliyuncs.com`); extend when Alibaba Cloud adds one.
-ICE_REGIONS = (
-    "cn-beijing",
-    "cn-hangzhou",
-    "cn-shanghai",
-    "cn-shenzhen",
-    "ap-southeast-1",
-    "us-west-1",
-)
 
 DURATION_UNITS: dict[str, int] = {  # minutes per unit
     **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 1),
@@ -141,10 +134,18 @@ _DURATION = re.compile(r"([0-9]{1,7})([a-z]+)", re.ASCII)
 _REGION_SHAPE = re.compile(r"[a-z]{2}-[a-z]+(-[0-9]+)?", re.ASCII)
 _MAX_SUGGEST_LEN = 40
 
-USAGE = """\
-Usage: /smartjobs [state] [type] [newest|oldest] [1-100] [since:2h] [region:cn-beijing]
-  e.g. /smartjobs failed asr   ·   /smartjobs executing tts oldest 20   ·   /smartjobs since:2h failed
-  /smartjobs digest [since:24h]   ·   /smartjobs help"""
+
+def usage(prefix: str = COMMAND) -> str:
+    """Three lines of usage for the surface that runs the grammar (``/smartjobs`` or a CLI)."""
+    return (
+        f"Usage: {prefix} [state] [type] [newest|oldest] [1-100] [since:2h] [region:cn-beijing]\n"
+        f"  e.g. {prefix} failed asr   ·   {prefix} executing tts oldest 20   ·   "
+        f"{prefix} since:2h failed\n"
+        f"  {prefix} digest [since:24h]   ·   {prefix} help"
+    )
+
+
+USAGE = usage()
 
 
 class FilterError(ValueError):
@@ -155,7 +156,6 @@ class FilterError(ValueError):
         self.message = message
         self.word = word
         self.suggestion = suggestion
-        self.usage = USAGE
 
     def __str__(self) -> str:
         return self.message
@@ -221,12 +221,12 @@ _BARE_CANDIDATES = [
     *_same(_BARE),
     *_same(HELP_WORDS[:2]),
     *_same(DIGEST_WORDS),
-    *_same(ICE_REGIONS),
+    *_same(REGIONS),
     *((k, f"{k}:") for k in _KEYS),
 ]
 _REGION_CANDIDATES = [
-    *_same(ICE_REGIONS),
-    *((r.split("-", 1)[1], r) for r in ICE_REGIONS),
+    *_same(REGIONS),
+    *((r.split("-", 1)[1], r) for r in REGIONS),
 ]
 
 
@@ -271,7 +271,7 @@ def _since(text: str, typed: str) -> timedelta:
 
 
 def _region(text: str, typed: str) -> str:
-    if text in ICE_REGIONS:
+    if text in REGIONS:
         return text
     suggestion = _nearest(text, _REGION_CANDIDATES)
     if _REGION_SHAPE.fullmatch(text):
@@ -281,7 +281,7 @@ def _region(text: str, typed: str) -> str:
     if suggestion is not None:
         message += f' Did you mean "{suggestion}"?'
     else:
-        message += " Regions: " + ", ".join(ICE_REGIONS) + "."
+        message += " Regions: " + ", ".join(REGIONS) + "."
     raise FilterError(message, word=typed, suggestion=suggestion)
 
 
@@ -365,7 +365,7 @@ def _classify(word: str) -> tuple[str, Any, str]:
         return "limit", _limit(folded, word), word
     if _is_duration(folded):
         return "since", _since(folded, word), word
-    if "-" in folded and (folded in ICE_REGIONS or _REGION_SHAPE.fullmatch(folded)):
+    if "-" in folded and (folded in REGIONS or _REGION_SHAPE.fullmatch(folded)):
         return "region", _region(folded, word), word
     raise _unknown("word", word, _BARE_CANDIDATES)
 
@@ -429,33 +429,55 @@ def format_query(query: Query) -> str:
 # --- help -----------------------------------------------------------------------
 
 
-def _row(words: tuple[str, ...]) -> str:
-    first, *others = words
-    return f"`{first}`" + (f" ({', '.join(others)})" if others else "")
+def help_text(prefix: str = COMMAND, *, plain: bool = False) -> str:
+    """Every form with examples: Slack mrkdwn for ``/smartjobs``, plain text for a terminal."""
+
+    def bold(text: str) -> str:
+        return text if plain else f"*{text}*"
+
+    def code(text: str) -> str:
+        return text if plain else f"`{text}`"
+
+    def row(words: tuple[str, ...]) -> str:
+        first, *others = words
+        return code(first) + (f" ({', '.join(others)})" if others else "")
+
+    def rows(table: dict[Any, tuple[str, ...]]) -> str:
+        return " · ".join(row(words) for words in table.values())
+
+    bullet = "-" if plain else "•"
+    examples = (
+        ("failed asr", "the newest failed ASR jobs"),
+        ("executing tts oldest 20", "20 running TTS jobs, oldest first"),
+        ("since:2h failed", "everything that failed in the last 2 hours"),
+        ("region:cn-beijing chart", "DynamicChart jobs in Beijing"),
+        ("digest since:7d", "counts by type and state (default: last 24h)"),
+    )
+    lines = [
+        f"{bold(prefix)}: list Alibaba Cloud ICE smart jobs, newest first. "
+        "Words in any order, any case.",
+        "",
+        bold("Examples"),
+        *(f"{bullet} {code(f'{prefix} {words}')}: {what}" for words, what in examples),
+        "",
+        f"{bold('State')}: {rows(STATE_WORDS)}, or {code('state:failed')}",
+        f"{bold('Type')}: {rows(TYPE_WORDS)}, or {code('type:asr')}",
+        f"{bold('Order')}: {rows(SORT_WORDS)}; newest is the default, or {code('sort:oldest')}",
+        f"{bold('Page size')}: a number 1–{MAX_LIMIT} (default {DEFAULT_LIMIT}), "
+        f"or {code('limit:20')}",
+        f"{bold('Window')}: {code('since:90m')}, {code('since:2h')}, {code('since:7d')}, "
+        f"{code('since:1w')} (1m to {format_duration(MAX_SINCE)}); a bare {code('2h')} works too",
+        f"{bold('Region')}: {code('region:cn-beijing')}, one of {', '.join(REGIONS)} "
+        "(default: the bot's own)",
+        f"{bold('Digest')}: {code('digest')} (summary) takes only {code('since:')} and "
+        f"{code('region:')}",
+        f"{bold('Help')}: {code('help')} (usage, ?) shows this, whatever else is typed",
+        "",
+        f"Keys: {code('key:value')} or {code('key=value')}; also {code('status:')}, "
+        f"{code('kind:')}, {code('order:')}, {code('last:')}.",
+        "Anything else is an error that names the word and suggests the nearest one.",
+    ]
+    return "\n".join(lines)
 
 
-def _rows(table: dict[Any, tuple[str, ...]]) -> str:
-    return " · ".join(_row(words) for words in table.values())
-
-
-HELP_TEXT = f"""\
-*/smartjobs*: list Alibaba Cloud ICE smart jobs, newest first. Words in any order, any case.
-
-*Examples*
-• `/smartjobs failed asr`: the newest failed ASR jobs
-• `/smartjobs executing tts oldest 20`: 20 running TTS jobs, oldest first
-• `/smartjobs since:2h failed`: everything that failed in the last 2 hours
-• `/smartjobs region:cn-beijing chart`: DynamicChart jobs in Beijing
-• `/smartjobs digest since:7d`: counts by type and state (default: last 24h)
-
-*State*: {_rows(STATE_WORDS)}, or `state:failed`
-*Type*: {_rows(TYPE_WORDS)}, or `type:asr`
-*Order*: {_rows(SORT_WORDS)}; newest is the default, or `sort:oldest`
-*Page size*: a number 1–{MAX_LIMIT} (default {DEFAULT_LIMIT}), or `limit:20`
-*Window*: `since:90m`, `since:2h`, `since:7d`, `since:1w` (1m to {format_duration(MAX_SINCE)}); a bare `2h` works too
-*Region*: `region:cn-beijing`, one of {", ".join(ICE_REGIONS)} (default: the bot's own)
-*Digest*: `digest` (summary) takes only `since:` and `region:`
-*Help*: `help` (usage, ?) shows this, whatever else is typed
-
-Keys: `key:value` or `key=value`; also `status:`, `kind:`, `order:`, `last:`.
-Anything else is an error that names the word and suggests the nearest one."""
+HELP_TEXT = help_text()

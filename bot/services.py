@@ -6,11 +6,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
+from bot.telemetry import Emit, IceCalled, discard
 
-if TYPE_CHECKING:  # httpx and pydantic load on the lazy path only, never for an ack
+if TYPE_CHECKING:  # httpx loads on the lazy path only, never for an ack
     from bot.ice import CallRecord, IceClient
 
 
@@ -22,13 +23,14 @@ class Services:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     ice_factory: Callable[[Settings, str], IceClient] | None = None
     """Builds the client for a region; default: ``IceClient.from_env`` with telemetry."""
-    on_event: Callable[[str, dict[str, Any]], None] = lambda name, fields: None
-    """Telemetry hook: ``("command", {...})``, ``("page", {...})``, ``("ice_error", {...})``."""
+    emit: Emit = discard
+    """Telemetry hook: one typed event at a time (:mod:`bot.telemetry`)."""
     _clients: dict[str, IceClient] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def ice(self, region: str) -> IceClient:
-        """One pooled client per region, built on first use (lazy path only)."""
+    def ice(self, region: str | None = None) -> IceClient:
+        """One pooled client per region (default: the deployment's), built on first use."""
+        region = region or self.settings.ice_region
         with self._lock:
             client = self._clients.get(region)
             if client is None:
@@ -43,6 +45,10 @@ class Services:
                 )
             return client
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Services:
+        """Shared, never copied: Bolt deep-copies a request's context for lazy threads."""
+        return self
+
     def close(self) -> None:
         with self._lock:
             for client in self._clients.values():
@@ -50,7 +56,4 @@ class Services:
             self._clients.clear()
 
     def _observe(self, record: CallRecord) -> None:
-        self.on_event(
-            "ice_call",
-            {"ms": record.elapsed * 1000, "code": record.code, "request_id": record.request_id},
-        )
+        self.emit(IceCalled(record.elapsed * 1000, record.code, record.request_id))

@@ -15,8 +15,8 @@ from pathlib import Path
 
 
 def main() -> None:
-    from bot.demo import local_deployment
-    from bot.render import ACTION_NEXT
+    from bot.local.demo import local_deployment
+    from bot.names import ACTION_NEXT
     from bot.render._slack_text import find_button
 
     with redirect_stdout(io.StringIO()), local_deployment(count=60) as local:

@@ -7,8 +7,8 @@ they would match ordinary text.
 
 from __future__ import annotations
 
-from bot.demo import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET
 from bot.ice.emulator import DEMO_ACCESS_KEY_SECRET
+from bot.local.demo import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET
 
 SECRETS: dict[str, str] = {
     # the demo deployment (bot/demo.py, the emulator's documented pair)

@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.button_value import MAX_VALUE_LENGTH, ButtonValueError, decode, encode
-from bot.filters import ICE_REGIONS, format_query
+from bot.filters import format_query
 from bot.ice._enums import JobState, JobType, SortBy
+from bot.ice._regions import REGIONS as ICE_REGIONS
 from bot.query import Query
 
 FAILED_ASR = Query(state=JobState.FAILED, job_type=JobType.ASR)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.cli import main
 from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
+from bot.local.cli import main
 from bot.render._slack_text import find_button, message_to_text
 
 

@@ -15,16 +15,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.digest import MAX_EXTRA_STATES, MAX_EXTRA_TYPES, OTHER, DigestStats, build_digest, scan
+from bot.digest.scan import (
+    MAX_EXTRA_STATES,
+    MAX_EXTRA_TYPES,
+    OTHER,
+    DigestStats,
+    build_digest,
+    scan,
+)
 from bot.ice import IceAuthError, RepeatedTokenError, SmartJobPage, SortBy
 from bot.render._digest import (
     SPARK,
     render_digest,
     render_digest_failure,
-    render_digest_text,
     sparkline,
     summary_line,
 )
+from bot.render._text import render_digest_text
 
 END = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
 START = END - timedelta(hours=24)
@@ -330,7 +337,7 @@ def test_digest_blocks_have_the_summary_sparkline_failures_and_button() -> None:
     assert "cn-shanghai" in blocks[1]["elements"][0]["text"]
     text = json.dumps(blocks, ensure_ascii=False)
     assert "*ASR* · 300 · 2.3% failed" in text
-    assert "✅ 293  ❌ 7  ⏳ 0  🆕 0" in text
+    assert ":white_check_mark: 293  :x: 7  :hourglass_flowing_sand: 0  :new: 0" in text
     (action,) = [b for b in blocks if b["type"] == "actions"]
     button = action["elements"][0]
     assert button["action_id"] == "show_failed"

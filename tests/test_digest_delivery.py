@@ -17,13 +17,8 @@ import pytest
 from moto import mock_aws
 from slack_sdk import WebClient
 
-from bot.digest import (
-    DeliveryResult,
-    build_digest,
-    deliver_digest,
-    digest_key,
-    digest_persistence,
-)
+from bot.digest.delivery import DeliveryResult, deliver_digest, digest_key, digest_persistence
+from bot.digest.scan import build_digest
 from bot.ice import Credentials, IceClient, RetryPolicy, StaticCredentials
 from bot.ice.emulator import Emulator
 
@@ -282,10 +277,11 @@ def test_slack_refusal_logs_a_fix_and_does_not_raise(
     ice: Emulator, slack: SlackStub, caplog: pytest.LogCaptureFixture, error: str, hint: str
 ) -> None:
     slack.replies.append({"ok": False, "error": error})
-    with caplog.at_level(logging.ERROR, logger="bot.digest"):
+    with caplog.at_level(logging.ERROR, logger="bot.slack"):
         result = deliver(ice, slack)
     assert result == DeliveryResult(posted=False, error=f"slack:{error}")
-    (record,) = [r for r in caplog.records if r.name == "bot.digest"]
+    (record,) = [r for r in caplog.records if r.name == "bot.slack"]
+    assert record.getMessage().startswith("digest not posted")
     assert record.levelno == logging.ERROR
     assert error in record.getMessage() and hint in record.getMessage()
     assert CHANNEL in record.getMessage()
@@ -306,7 +302,7 @@ def test_a_refused_post_leaves_no_record_so_a_retry_delivers(
 def test_slack_unreachable_does_not_raise(ice: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     stub = SlackStub()
     stub.close()  # nothing listens on the port any more
-    with caplog.at_level(logging.ERROR, logger="bot.digest"):
+    with caplog.at_level(logging.ERROR, logger="bot.slack"):
         result = deliver(ice, stub)
     assert result == DeliveryResult(posted=False, error="slack:unreachable")
     assert "SLACK_API_URL" in caplog.text

@@ -19,9 +19,9 @@ import httpx
 import pytest
 from slack_sdk import WebClient
 
-from bot import answers, button_value
-from bot.demo import LocalDeployment, local_deployment
-from bot.digest import DeliveryResult, build_digest, deliver_digest
+from bot import button_value
+from bot.digest.delivery import DeliveryResult, deliver_digest
+from bot.digest.scan import build_digest
 from bot.ice import (
     Credentials,
     IceAuthError,
@@ -32,8 +32,10 @@ from bot.ice import (
 )
 from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, Faults
 from bot.local import SlackStub, slash_command_body
+from bot.local.demo import LocalDeployment, local_deployment
 from bot.query import Query
 from bot.render._slack_text import find_button
+from bot.slack import delivery
 
 DEMO = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.005, deadline=3.0)
@@ -437,7 +439,7 @@ def test_response_url_refusing_the_answer_is_logged_once_and_not_retried(
 def test_response_url_timing_out_is_logged_once_and_not_retried(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(answers, "RESPONSE_URL_TIMEOUT", 0.3)
+    monkeypatch.setattr(delivery, "RESPONSE_URL_TIMEOUT", 0.3)
     with local_deployment(count=30) as local:
         local.slack.response_delay = 10
         started = time.monotonic()
@@ -545,7 +547,8 @@ def test_digest_refused_by_chat_post_message_is_logged_and_not_retried(
         assert len(slack.calls("chat.postMessage")) == 1
         assert len(slack.posts) == 1
     assert result == DeliveryResult(posted=False, error=f"slack:{error}")
-    (logged,) = errors_from(caplog, "bot.digest")
+    (logged,) = errors_from(caplog, "bot.slack")
+    assert logged.startswith("digest not posted")
     assert "C0DIGEST" in logged and error in logged and hint in logged
 
 
@@ -573,7 +576,7 @@ def test_button_for_a_region_that_is_not_allowed_is_refused_without_ice() -> Non
 )
 def test_the_headline_names_what_kind_of_failure_it_was(error: str, headline: str) -> None:
     import bot.ice
-    from bot.answers import ice_error_message
+    from bot.render import ice_error_message
 
     message = ice_error_message(
         getattr(bot.ice, error)("SomeCode", "some message", request_id="RID-1")

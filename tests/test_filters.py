@@ -13,7 +13,6 @@ from bot.filters import (
     DIGEST_WORDS,
     HELP_TEXT,
     HELP_WORDS,
-    ICE_REGIONS,
     KEY_WORDS,
     SORT_WORDS,
     STATE_WORDS,
@@ -21,9 +20,12 @@ from bot.filters import (
     USAGE,
     FilterError,
     format_query,
+    help_text,
     parse,
+    usage,
 )
 from bot.ice._enums import JobState, JobType, SortBy
+from bot.ice._regions import REGIONS as ICE_REGIONS
 from bot.query import Query
 
 FAILED, FINISHED, EXECUTING, CREATED = (
@@ -309,7 +311,6 @@ def test_unknown_words_are_named_with_the_nearest_suggestion(
     assert error.suggestion == suggestion
     assert f'"{word}"' in error.message
     assert str(error) == error.message
-    assert error.usage == USAGE
     if suggestion is None:
         assert "Did you mean" not in error.message
     else:
@@ -619,7 +620,6 @@ def test_property_arbitrary_text_only_raises_filter_error(text: str) -> None:
     if isinstance(outcome, FilterError):
         assert outcome.message
         assert str(outcome) == outcome.message
-        assert outcome.usage == USAGE
     else:
         assert parse(format_query(outcome)) == outcome
 
@@ -711,3 +711,15 @@ def test_property_repeating_a_word_changes_nothing(query: Query, word: str) -> N
     doubled = f"{text} {text}"
     assert parse(doubled) == query
     assert parse(f"{word} {word}") == parse(word)
+
+
+def test_usage_and_help_name_the_surface_and_the_terminal_gets_no_markup() -> None:
+    terminal = usage("smartjobs query")
+    assert terminal.startswith("Usage: smartjobs query [state]")
+    assert "/smartjobs" not in terminal
+    assert USAGE.startswith("Usage: /smartjobs [state]")
+    plain = help_text("smartjobs query", plain=True)
+    assert "/smartjobs" not in plain
+    assert not {"*", "`", "•"} & set(plain), "no Slack markup in the terminal"
+    assert "smartjobs query failed asr: the newest failed ASR jobs" in plain
+    assert "`/smartjobs failed asr`" in HELP_TEXT and "*Examples*" in HELP_TEXT

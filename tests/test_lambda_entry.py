@@ -14,9 +14,10 @@ import pytest
 from moto import mock_aws
 
 import handler.app as entry
-from bot.demo import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET, local_deployment
 from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from bot.local import LambdaContext, schedule_event
+from bot.local.demo import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET, local_deployment
+from handler import _schedule
 
 AWS = {
     "AWS_DEFAULT_REGION": "us-east-1",
@@ -51,7 +52,7 @@ def digest_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        monkeypatch.setattr(entry, "_persistence", None)
+        monkeypatch.setattr(_schedule, "_persistence", None)
         yield "smartjobs-digest"
 
 
@@ -136,7 +137,7 @@ def test_secrets_unreachable_at_cold_start_then_recovered(
 def test_the_ack_path_loads_neither_boto3_nor_pydantic_models_nor_the_credentials_chain() -> None:
     script = """
 import json, sys
-from bot.demo import local_deployment
+from bot.local.demo import local_deployment
 from bot.local import LambdaContext, function_url_event, sign_slack, slash_command_body
 with local_deployment(count=10) as local:
     body = slash_command_body("failed asr", response_url=local.slack.response_url())

@@ -14,11 +14,9 @@ from hypothesis import strategies as st
 
 from bot.ice._enums import JobState, JobType, SortBy
 from bot.ice._models import SmartJobPage
+from bot.names import ACTION_NEXT, ACTION_REFRESH, ACTION_SHARE
 from bot.query import Query
 from bot.render import (
-    ACTION_NEXT,
-    ACTION_REFRESH,
-    ACTION_SHARE,
     Message,
     PageView,
     render_error,
@@ -278,7 +276,8 @@ def test_control_characters_and_newlines_do_not_break_layout() -> None:
 
 def test_context_without_total_and_on_later_pages() -> None:
     message = render_page(view(total=None, page_number=2))
-    assert message["blocks"][1]["elements"][0]["text"] == "3 jobs · page 2 · cn-shanghai"
+    # Without TotalCount (ICE's default) a later page still says where it is.
+    assert message["blocks"][1]["elements"][0]["text"] == "11–13 jobs · page 2 · cn-shanghai"
     assert message["text"] == "Page 2: 3 failed ASR jobs, newest 5 min ago"
     single = render_page(view([wire(0)], total=None))
     assert single["blocks"][1]["elements"][0]["text"] == "1 job · cn-shanghai"
@@ -295,7 +294,7 @@ def test_notification_text_for_oldest_first_and_windows() -> None:
 def test_notification_text_without_any_creation_time() -> None:
     message = render_page(view([wire(0, CreateTime=None)], total=None))
     assert message["text"] == "1 failed ASR job"
-    assert job_sections(message)[0].endswith(f"`{0:032x}`")
+    assert job_sections(message)[0].endswith(f"`{0:032x}` · created: unknown")
 
 
 def test_buttons_next_refresh_share() -> None:
@@ -580,7 +579,7 @@ def test_text_page_empty() -> None:
     out = render_page_text(view([], total=None))
     assert out == (
         "Failed ASR jobs\n0 jobs · cn-shanghai\n\nNo failed ASR jobs.\n"
-        "Try a broader query: failed, asr, help.\n"
+        "Try a broader query: smartjobs query failed, smartjobs query asr, smartjobs query help.\n"
     )
 
 

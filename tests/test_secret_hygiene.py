@@ -12,9 +12,9 @@ import logging
 import pytest
 from aws_lambda_powertools import Logger
 
-from bot.demo import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET, local_deployment
 from bot.ice.emulator import DEMO_ACCESS_KEY_SECRET
 from bot.local import SlackStub
+from bot.local.demo import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET, local_deployment
 from bot.render._slack_text import find_button
 from tests.conftest import SecretLeak, SecretWatch
 from tests.secrets import SECRETS

@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.demo import demo_environment
 from bot.ice.emulator import Emulator
 from bot.local import SlackStub, block_actions_body, sign_slack, slash_command_body
+from bot.local.demo import demo_environment
+from bot.local.server import ThreadingWSGIServer, make
 from bot.render._slack_text import find_button
-from bot.server import ThreadingWSGIServer, make
 from bot.services import Services
 
 

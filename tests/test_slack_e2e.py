@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from bot.demo import LocalDeployment, local_deployment
 from bot.ice.emulator import Faults
 from bot.local import block_actions_body, function_url_event, sign_slack, slash_command_body
+from bot.local.demo import LocalDeployment, local_deployment
 from bot.render._slack_text import find_button
 
 JOB_ID = re.compile(r"`([0-9a-f]{32})`")
@@ -244,10 +244,13 @@ def test_not_allowed_user_is_refused_on_commands_and_buttons() -> None:
     with local_deployment(count=50, environ={"ALLOWED_USER_IDS": "U0SOMEONE,U0ELSE"}) as local:
         _, ack, _ = local.command("failed")
         assert "not allowed" in ack["body"]
+        assert local.lam.invoked == 0, "a refused command is answered in its ack"
         url, ack, _ = local.press("next_page", '{"q": "state:failed"}')
-        assert ack["statusCode"] == 200
-        assert "not allowed" in json.dumps(answer(local, url))
-        assert local.ice.calls == 0 and local.lam.invoked == 0
+        assert ack["statusCode"] == 200 and ack.get("body", "") == "", "acked first"
+        refusal = answer(local, url)
+        assert "not allowed" in json.dumps(refusal)
+        assert refusal["replace_original"] is False, "the list the button was on stays"
+        assert local.ice.calls == 0
 
 
 @pytest.mark.parametrize(

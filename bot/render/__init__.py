@@ -1,25 +1,32 @@
-"""Views of smart jobs for Slack (Block Kit) and for the terminal (plain text); pure."""
+"""Views of smart jobs for Slack (Block Kit) and for the terminal (plain text); pure.
 
-from bot.render._digest import render_digest, render_digest_failure, render_digest_text
-from bot.render._page import (
-    ACTION_NEXT,
-    ACTION_REFRESH,
-    ACTION_SHARE,
-    Message,
-    PageView,
+``_mrkdwn`` (escaping, cutting) and ``_blocks`` (Slack's limits, primitives) are what every
+view is built from; ``_jobs`` is how one job reads; one module per view after that.
+"""
+
+from bot.render._blocks import Message
+from bot.render._digest import render_digest, render_digest_failure
+from bot.render._messages import (
+    filter_error_message,
+    ice_error_headline,
+    ice_error_message,
+    not_allowed_message,
     render_error,
     render_help,
     render_notice,
-    render_page,
+    stale_button_message,
+    unexpected_error_message,
 )
-from bot.render._text import render_page_text
+from bot.render._page import PageView, render_page
+from bot.render._text import render_digest_text, render_page_text
 
 __all__ = [
-    "ACTION_NEXT",
-    "ACTION_REFRESH",
-    "ACTION_SHARE",
     "Message",
     "PageView",
+    "filter_error_message",
+    "ice_error_headline",
+    "ice_error_message",
+    "not_allowed_message",
     "render_digest",
     "render_digest_failure",
     "render_digest_text",
@@ -28,4 +35,6 @@ __all__ = [
     "render_notice",
     "render_page",
     "render_page_text",
+    "stale_button_message",
+    "unexpected_error_message",
 ]

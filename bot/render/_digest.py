@@ -9,34 +9,33 @@ about 13 k characters of blocks).
 from __future__ import annotations
 
 import math
-import unicodedata
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from bot.ice._enums import JobState
-from bot.render._mrkdwn import age, blocks_chars, code, date_token, fit, fit_plain, truncate
+from bot.names import ACTION_SHOW_FAILED
+from bot.render._blocks import (
+    MAX_BLOCKS,
+    MAX_BUTTON_VALUE,
+    MAX_SECTION,
+    actions,
+    button,
+    context,
+    fits,
+    header,
+    pack,
+    section,
+)
+from bot.render._jobs import STATE_EMOJI, UNTITLED
+from bot.render._mrkdwn import code, date_token, fit
 
 if TYPE_CHECKING:
-    from bot.digest import DigestStats, FailedJob
+    from bot.digest.scan import DigestStats, FailedJob
     from bot.ice._errors import IceError
 
 SPARK: Final = "▁▂▃▄▅▆▇█"
-MAX_BLOCKS: Final = 50
-MAX_SECTION: Final = 3000
-MAX_HEADER: Final = 150
-MAX_CONTEXT: Final = 2000  # a context element's text is capped like a section field
-MAX_BLOCKS_JSON: Final = 12_000  # Slack's ~13 k, with room to spare
-MAX_BUTTON_VALUE: Final = 2000
-SHOW_FAILED_ACTION: Final = "show_failed"
-
-STATE_ICONS: Final[dict[str, str]] = {
-    JobState.FINISHED.value: "✅",
-    JobState.FAILED.value: "❌",
-    JobState.EXECUTING.value: "⏳",
-    JobState.CREATED.value: "🆕",
-}
-LEGEND: Final = "✅ finished · ❌ failed · ⏳ executing · 🆕 created"
-_TEXT_COLUMNS: Final = ("Finished", "Failed", "Executing", "Created")
+STATE_ORDER: Final = (JobState.FINISHED, JobState.FAILED, JobState.EXECUTING, JobState.CREATED)
+LEGEND: Final = " · ".join(f"{STATE_EMOJI[s]} {s.value.lower()}" for s in STATE_ORDER)
 
 # Cuts tried in turn until the message fits (title, job id, unknown type/state labels),
 # in characters *after* escaping.
@@ -100,7 +99,7 @@ def render_digest(stats: DigestStats, *, region: str, show_failed_value: str) ->
     blocks: list[dict[str, Any]] = []
     for cuts in _CUTS:
         blocks = _digest_blocks(stats, region, show_failed_value, *cuts)
-        if _fits(blocks):
+        if fits(blocks):
             break
     return {"text": summary_line(stats, region=region), "blocks": blocks}
 
@@ -110,8 +109,8 @@ def _digest_blocks(
 ) -> list[dict[str, Any]]:
     window = window_label(stats.window)
     blocks: list[dict[str, Any]] = [
-        _header(f"📊 Smart jobs digest · {_day(stats.window_end)}"),
-        _context(
+        header(f"📊 Smart jobs digest · {_day(stats.window_end)}"),
+        context(
             f"Last {window}: {date_token(stats.window_start, '{date_short} {time}')} → "
             f"{date_token(stats.window_end, '{date_short} {time}')} · "
             f"region {code(region, 40)}"
@@ -119,16 +118,16 @@ def _digest_blocks(
     ]
     notes = _notes(stats)
     if stats.jobs == 0:
-        blocks.append(_section(f"😴 *No jobs in the last {window}.*"))
+        blocks.append(section(f"😴 *No jobs in the last {window}.*"))
         if notes:
-            blocks.append(_context(" ".join(notes)))
+            blocks.append(context(" ".join(notes)))
         return blocks
 
     total_row = _row(stats, None, "All types", label_cut)
-    blocks.append(_section(total_row))
+    blocks.append(section(total_row))
     rows = [_row(stats, t, t, label_cut) for t in stats.job_types()]
-    blocks.extend(_section(text) for text in _pack(rows, MAX_SECTION))
-    blocks.append(_context(LEGEND))
+    blocks.extend(section(text) for text in pack(rows, MAX_SECTION))
+    blocks.append(context(LEGEND))
 
     peak = max(stats.failure_buckets)
     width = stats.bucket_width
@@ -139,10 +138,10 @@ def _digest_blocks(
         at = stats.bucket_start(stats.failure_buckets.index(peak))
         span += f" · peak {peak:,} at {date_token(at, '{time}')}"
     spark.append(span)
-    blocks.append(_section("\n".join(spark)))
+    blocks.append(section("\n".join(spark)))
 
     if stats.failed == 0:
-        blocks.append(_section(f"No failures in the last {window}. ✅"))
+        blocks.append(section(f"No failures in the last {window}. ✅"))
     else:
         shown = len(stats.newest_failures)
         if shown == 1:
@@ -153,24 +152,13 @@ def _digest_blocks(
             heading = f"*Newest {shown} of {stats.failed:,} failures*"
         else:
             heading = f"*Newest {shown} failures*"
-        blocks.append(_section(heading))
-        blocks.extend(_section(_failure(job, title_cut, id_cut)) for job in stats.newest_failures)
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "digest_actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": SHOW_FAILED_ACTION,
-                        "text": {"type": "plain_text", "text": "Show failed jobs", "emoji": True},
-                        "value": button_value,
-                    }
-                ],
-            }
+        blocks.append(section(heading))
+        blocks.extend(section(_failure(job, title_cut, id_cut)) for job in stats.newest_failures)
+        blocks.extend(
+            actions("digest_actions", button(ACTION_SHOW_FAILED, "Show failed jobs", button_value))
         )
     if notes:
-        blocks.append(_context(" ".join(notes)))
+        blocks.append(context(" ".join(notes)))
     return blocks[:MAX_BLOCKS]
 
 
@@ -185,7 +173,7 @@ def _row(stats: DigestStats, job_type: str | None, label: str, label_cut: int) -
     total = stats.count(job_type)
     failed = stats.count(job_type, JobState.FAILED.value)
     head = f"*{fit(label, label_cut, '?')}* · {total:,} · {percent(failed, total)} failed"
-    states = [f"{icon} {stats.count(job_type, s):,}" for s, icon in STATE_ICONS.items()]
+    states = [f"{STATE_EMOJI[s]} {stats.count(job_type, s.value):,}" for s in STATE_ORDER]
     for state in stats.extra_states():
         n = stats.count(job_type, state)
         if n:
@@ -196,7 +184,7 @@ def _row(stats: DigestStats, job_type: str | None, label: str, label_cut: int) -
 def _failure(job: FailedJob, title_cut: int, id_cut: int) -> str:
     when = date_token(job.create_time, "{ago}") if job.create_time else "time unknown"
     return (
-        f"❌ *{fit(job.title, title_cut, '(untitled)')}*\n"
+        f"{STATE_EMOJI[JobState.FAILED]} *{fit(job.title, title_cut, UNTITLED)}*\n"
         f"{fit(job.job_type, 40, '?')} · {when} · {code(job.job_id, id_cut)}"
     )
 
@@ -231,132 +219,4 @@ def render_digest_failure(error: IceError, *, region: str, window: timedelta) ->
     ]
     if rid:
         lines.append(f"*RequestId:* {code(rid, 80)}")
-    return {"text": text, "blocks": [_section("\n".join(lines))]}
-
-
-def _header(text: str) -> dict[str, Any]:
-    return {
-        "type": "header",
-        "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER), "emoji": True},
-    }
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _cap(text, MAX_SECTION)}}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cap(text, MAX_CONTEXT)}]}
-
-
-def _cap(text: str, limit: int) -> str:
-    """Last-resort cut of already-escaped mrkdwn, never inside an entity such as ``&amp;``."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    lt = cut.rfind("<")
-    if lt != -1 and ">" not in cut[lt:]:
-        cut = cut[:lt]
-    return cut + "…"
-
-
-def _pack(rows: list[str], limit: int) -> list[str]:
-    """Join rows into as few texts as fit in ``limit`` each."""
-    texts: list[str] = []
-    for row in rows:
-        if texts and len(texts[-1]) + 1 + len(row) <= limit:
-            texts[-1] += "\n" + row
-        else:
-            texts.append(row)
-    return texts
-
-
-def _fits(blocks: list[dict[str, Any]]) -> bool:
-    return blocks_chars(blocks) <= MAX_BLOCKS_JSON
-
-
-# -- terminal ----------------------------------------------------------------------------------
-
-
-def render_digest_text(stats: DigestStats, *, region: str, tz: tzinfo = UTC) -> str:
-    """The digest for a terminal: aligned table, sparkline, newest failures, in ``tz``."""
-    fmt = "%Y-%m-%d %H:%M"
-    start, end = stats.window_start.astimezone(tz), stats.window_end.astimezone(tz)
-    zone = end.tzname() or ""
-    lines = [
-        f"Smart jobs digest · {_plain(region, 40)}",
-        f"Last {window_label(stats.window)}: {start:{fmt}} → {end:{fmt}} {zone}".rstrip(),
-    ]
-    if stats.jobs == 0:
-        lines.append(f"No jobs in the last {window_label(stats.window)}.")
-        lines.extend(_plain_notes(stats))
-        return "\n".join(lines) + "\n"
-    lines.append(
-        f"{stats.jobs:,} jobs, {stats.failed:,} failed ({percent(stats.failed, stats.jobs)})"
-    )
-    lines.append("")
-    extra = stats.extra_states()
-    headers = ["type", "jobs", *(s.lower() for s in _TEXT_COLUMNS)]
-    headers += [_plain(s, 12) for s in extra] + ["failed%"]
-    table: list[list[str]] = [headers]
-    for job_type in [*stats.job_types(), None]:
-        total = stats.count(job_type)
-        cells = [_plain(job_type, 20) if job_type else "all", f"{total:,}"]
-        cells += [f"{stats.count(job_type, s):,}" for s in (*_TEXT_COLUMNS, *extra)]
-        cells.append(percent(stats.count(job_type, JobState.FAILED.value), total))
-        table.append(cells)
-    widths = [max(_width(row[i]) for row in table) for i in range(len(headers))]
-    for row in table:
-        first = row[0] + " " * (widths[0] - _width(row[0]))
-        rest = [" " * (w - _width(c)) + c for c, w in zip(row[1:], widths[1:], strict=True)]
-        lines.append("  ".join([first, *rest]).rstrip())
-    lines.append("")
-    per = "hour" if stats.bucket_width == timedelta(hours=1) else window_label(stats.bucket_width)
-    lines.append(
-        f"Failures per {per} ({start:%H:%M} → {end:%H:%M}): {sparkline(stats.failure_buckets)}"
-        f"  peak {max(stats.failure_buckets):,}"
-    )
-    if stats.newest_failures:
-        lines.append("")
-        lines.append(f"Newest failures ({len(stats.newest_failures)} of {stats.failed:,}):")
-        for job in stats.newest_failures:
-            when = (  # ages from the window's end, which is "now" for a fresh digest
-                f"{job.create_time.astimezone(tz):{fmt}} ({age(job.create_time, stats.window_end)}"
-                " ago)"
-                if job.create_time
-                else "time unknown"
-            )
-            lines.append(f"  {when}  {_plain(job.job_type, 20)}  {_plain(job.job_id, 64)}")
-            lines.append(f"    {_plain(job.title, 100) or '(untitled)'}")
-    notes = _plain_notes(stats)
-    if notes:
-        lines.append("")
-        lines.extend(notes)
-    return "\n".join(lines) + "\n"
-
-
-def _plain_notes(stats: DigestStats) -> list[str]:
-    notes = []
-    if stats.truncated:
-        notes.append(
-            f"Note: counted the newest {stats.jobs:,} jobs only ({stats.pages:,} pages): "
-            "the window holds more."
-        )
-    if stats.note:
-        notes.append(f"Note: {_plain(stats.note, 400)}")
-    if stats.undated:
-        notes.append(f"Note: {stats.undated:,} jobs had no creation time (not in the sparkline).")
-    return notes
-
-
-def _plain(text: str | None, limit: int) -> str:
-    """Terminal-safe: control characters (escape sequences) removed, cut to ``limit``."""
-    return fit_plain(text, limit)
-
-
-def _width(text: str) -> int:
-    """Display columns: East Asian wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return {"text": text, "blocks": [section("\n".join(lines))]}

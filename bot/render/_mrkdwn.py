@@ -1,67 +1,31 @@
-"""Safe pieces of Slack mrkdwn: job data is user data and must never ping or break layout."""
+"""Safe pieces of Slack mrkdwn: job data is user data and must never ping or break layout.
+
+Text level only (escaping, cleaning, cutting, date tokens); the blocks that hold the text
+and Slack's limits on them are in :mod:`bot.render._blocks`.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-
-
-def escape(text: str) -> str:
-    """Escape ``& < >`` so ``<!channel>`` or ``<@U123>`` in a title stays text."""
-    return text.translate(_ESCAPES)
-
-
-def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
-    """Cut to ``limit`` characters at most, on a word boundary when one is near."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - len(ellipsis), 0)]
-    space = cut.rfind(" ")
-    if space >= len(cut) * 0.6:
-        cut = cut[:space]
-    return cut.rstrip() + ellipsis
-
-
-def safe(text: str | None, limit: int, empty: str = "(untitled)") -> str:
-    """Truncate first, then escape: escaping can only lengthen, so leave room (x5 worst case)."""
-    if not text or not text.strip():
-        return empty
-    return escape(truncate(text, limit))
-
-
-def date_token(when: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
-    """A Slack date token: shown in the *viewer's* time zone, UTC text as fallback."""
-    stamp = int(when.timestamp())
-    fallback = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{stamp}^{fmt}|{fallback}>"
-
-
-def age(when: datetime, now: datetime) -> str:
-    """Compact age for notification text and terminals: ``5 min``, ``3 h``, ``2 d``."""
-    seconds = max(int((now - when).total_seconds()), 0)
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} d"
-
-
-# --- added for page rendering: cleaning, Slack lengths, escape-aware cutting -----------------
-
 # C0/C1 controls, lone surrogates and bidi overrides: they break terminals, JSON or reading order.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # Bare-word broadcasts; only `<!channel>` pings, but a client with link_names on would parse these.
 # No word boundary: cutting "@here0" to "@here…" must not make one.
 _BROADCASTS = re.compile(r"@(?=channel|here|everyone)", re.IGNORECASE)
-_ELLIPSIS = "…"
+# What escaped mrkdwn is made of, for cutting it: an entity, a <…> token, or one character.
+_ATOMS = re.compile(r"&[a-z]+;|<[^<>]*>|.", re.DOTALL)
+ELLIPSIS = "…"
+
+
+def escape(text: str) -> str:
+    """Escape ``& < >`` so ``<!channel>`` or ``<@U123>`` in a title stays text."""
+    return text.translate(_ESCAPES)
 
 
 def slack_len(text: str) -> int:
@@ -84,20 +48,41 @@ def clean(text: str | None, *, keep_lines: bool = False) -> str:
     return "\n".join(lines).strip("\n")
 
 
-def _cut(text: str, limit: int, weight: Callable[[str], int]) -> str:
-    """Longest prefix whose weighted length plus an ellipsis fits, backed off to a word end."""
-    budget = limit - len(_ELLIPSIS)
+def cut(atoms: Sequence[str], limit: int, weight: Callable[[str], int]) -> str:
+    """The longest prefix of ``atoms`` whose weight plus an ellipsis fits ``limit``.
+
+    Backed off to a word end when one is near. The one cutting routine: raw text is cut
+    character by character (weighed as it will be once escaped), escaped mrkdwn atom by
+    atom, so an entity or a ``<…>`` token is never split.
+    """
+    if limit < len(ELLIPSIS):
+        return ""
+    budget = limit - len(ELLIPSIS)
     used = end = 0
-    for i, ch in enumerate(text):
-        used += weight(ch)
+    for atom in atoms:
+        used += weight(atom)
         if used > budget:
             break
-        end = i + 1
-    cut = text[:end]
-    space = cut.rfind(" ")
-    if text[end : end + 1] != " " and space >= len(cut) * 0.6:
-        cut = cut[:space]
-    return cut.rstrip() + _ELLIPSIS if limit >= len(_ELLIPSIS) else ""
+        end += 1
+    text = "".join(atoms[:end])
+    after = atoms[end] if end < len(atoms) else ""
+    space = text.rfind(" ")
+    if after != " " and space >= len(text) * 0.6:
+        text = text[:space]
+    return text.rstrip() + ELLIPSIS
+
+
+def truncate(text: str, limit: int) -> str:
+    """Plain text (a header, a notification) cut to ``limit`` characters, whitespace collapsed."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else cut(text, limit, lambda _: 1)
+
+
+def cap(mrkdwn: str, limit: int) -> str:
+    """Last-resort cut of already-escaped mrkdwn to ``limit``, never inside an entity or token."""
+    if slack_len(mrkdwn) <= limit:
+        return mrkdwn
+    return cut(_ATOMS.findall(mrkdwn), limit, slack_len)
 
 
 def _escaped_width(ch: str) -> int:
@@ -114,10 +99,10 @@ def fit(
 ) -> str:
     """Job data ready for mrkdwn: cleaned, defanged, escaped, and *after escaping* ≤ ``limit``.
 
-    Unlike :func:`safe` the bound holds for the escaped text (a title of 300 ``&`` is 1500
-    characters once escaped), and an entity is never cut in half. Backticks become ``ˋ`` so
-    job data can never open or close a code span around our own tokens; ``authored`` text
-    (our hints and usage) keeps its backticks.
+    The bound holds for the escaped text (a title of 300 ``&`` is 1500 characters once
+    escaped), and an entity is never cut in half. Backticks become ``ˋ`` so job data can
+    never open or close a code span around our own tokens; ``authored`` text (our hints and
+    usage) keeps its backticks.
     """
     raw = clean(text, keep_lines=keep_lines)
     if not authored:
@@ -128,15 +113,34 @@ def fit(
     escaped = escape(raw)
     if slack_len(escaped) <= limit:
         return escaped
-    return escape(_cut(raw, limit, _escaped_width))
+    return escape(cut(raw, limit, _escaped_width))
 
 
 def fit_plain(text: str | None, limit: int, empty: str = "") -> str:
     """Terminal text: cleaned and cut to ``limit`` characters, nothing escaped."""
     raw = clean(text) or empty
-    return raw if len(raw) <= limit else _cut(raw, limit, lambda _: 1)
+    return raw if len(raw) <= limit else cut(raw, limit, lambda _: 1)
 
 
 def code(text: str | None, limit: int, empty: str = "?") -> str:
     """An inline code span of job data (ids), ``limit`` counting the backticks."""
     return f"`{fit(text, max(limit - 2, 1), empty)}`"
+
+
+def date_token(when: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
+    """A Slack date token: shown in the *viewer's* time zone, UTC text as fallback."""
+    stamp = int(when.timestamp())
+    fallback = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{stamp}^{fmt}|{fallback}>"
+
+
+def age(when: datetime, now: datetime) -> str:
+    """Compact age for notification text and terminals: ``5 min``, ``3 h``, ``2 d``."""
+    seconds = max(int((now - when).total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"

@@ -1,27 +1,25 @@
-"""Plain-text view of a page, for the terminal (``smartjobs query``, ``smartjobs demo``).
+"""Plain-text views for the terminal (``smartjobs query``, ``smartjobs digest``, the demo).
 
-Same facts and words as the Block Kit view, no mrkdwn: nothing is escaped, but
-control characters are stripped so job data cannot move the cursor or recolour
-the terminal, and times are shown in the caller's time zone.
+Same facts and words as the Block Kit views, no mrkdwn: nothing is escaped, but control
+characters are stripped so job data cannot move the cursor or recolour the terminal, and
+times are shown in the caller's time zone.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+import unicodedata
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
+from bot.ice._enums import JobState
+from bot.names import CLI
+from bot.render._digest import STATE_ORDER, percent, sparkline, window_label
+from bot.render._jobs import UNTITLED, state_label, type_label, usable_time
 from bot.render._mrkdwn import age, fit_plain
-from bot.render._page import (
-    PageView,
-    broader,
-    count_phrase,
-    created_at,
-    state_label,
-    summary,
-    type_label,
-)
+from bot.render._page import PageView, broader, count_phrase, summary
 
 if TYPE_CHECKING:
+    from bot.digest.scan import DigestStats
     from bot.ice._models import SmartJob
 
 _TITLE = 80
@@ -54,19 +52,17 @@ def render_page_text(view: PageView, *, tz: tzinfo = UTC) -> str:
     if not jobs:
         lines.append(fit_plain(summary(view), 200) + ".")
         if view.page_number == 1:
-            tries = ", ".join(
-                fit_plain(c.removeprefix("/smartjobs "), 200) for c in broader(view.query)
-            )
+            tries = ", ".join(fit_plain(c, 200) for c in broader(view.query, f"{CLI} query"))
             lines.append(f"Try a broader query: {tries}.")
         return "\n".join(lines) + "\n"
 
     rows: list[tuple[tuple[str, str, str, str], str, SmartJob]] = []
     for job in jobs:
         _, word = state_label(job.job_state)
-        local, ago = _when(created_at(job), view.now, tz)
+        local, ago = _when(usable_time(job.create_time), view.now, tz)
         kind = fit_plain(type_label(job.job_type), _COLUMN, "-")
         cells = (fit_plain(word, _COLUMN), local, ago, kind)
-        rows.append((cells, fit_plain(job.title, _TITLE, "(untitled)"), job))
+        rows.append((cells, fit_plain(job.title, _TITLE, UNTITLED), job))
     widths = [max(len(cells[i]) for cells, _, _ in rows) for i in range(4)]
     for cells, title, job in rows:
         padded = (c.ljust(w) for c, w in zip(cells, widths, strict=True))
@@ -85,3 +81,88 @@ def render_page_text(view: PageView, *, tz: tzinfo = UTC) -> str:
     lines.append("")
     lines.append("More on the next page." if view.next_value else "End of list.")
     return "\n".join(lines) + "\n"
+
+
+# --- the digest -----------------------------------------------------------------------------
+
+
+def render_digest_text(stats: DigestStats, *, region: str, tz: tzinfo = UTC) -> str:
+    """The digest for a terminal: aligned table, sparkline, newest failures, in ``tz``."""
+    fmt = "%Y-%m-%d %H:%M"
+    start, end = stats.window_start.astimezone(tz), stats.window_end.astimezone(tz)
+    zone = end.tzname() or ""
+    lines = [
+        f"Smart jobs digest · {_plain(region, 40)}",
+        f"Last {window_label(stats.window)}: {start:{fmt}} → {end:{fmt}} {zone}".rstrip(),
+    ]
+    if stats.jobs == 0:
+        lines.append(f"No jobs in the last {window_label(stats.window)}.")
+        lines.extend(_plain_notes(stats))
+        return "\n".join(lines) + "\n"
+    lines.append(
+        f"{stats.jobs:,} jobs, {stats.failed:,} failed ({percent(stats.failed, stats.jobs)})"
+    )
+    lines.append("")
+    extra = stats.extra_states()
+    headers = ["type", "jobs", *(s.value.lower() for s in STATE_ORDER)]
+    headers += [_plain(s, 12) for s in extra] + ["failed%"]
+    table: list[list[str]] = [headers]
+    for job_type in [*stats.job_types(), None]:
+        total = stats.count(job_type)
+        cells = [_plain(job_type, 20) if job_type else "all", f"{total:,}"]
+        states = [s.value for s in STATE_ORDER]
+        cells += [f"{stats.count(job_type, s):,}" for s in (*states, *extra)]
+        cells.append(percent(stats.count(job_type, JobState.FAILED.value), total))
+        table.append(cells)
+    widths = [max(_width(row[i]) for row in table) for i in range(len(headers))]
+    for row in table:
+        first = row[0] + " " * (widths[0] - _width(row[0]))
+        rest = [" " * (w - _width(c)) + c for c, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join([first, *rest]).rstrip())
+    lines.append("")
+    per = "hour" if stats.bucket_width == timedelta(hours=1) else window_label(stats.bucket_width)
+    lines.append(
+        f"Failures per {per} ({start:%H:%M} → {end:%H:%M}): {sparkline(stats.failure_buckets)}"
+        f"  peak {max(stats.failure_buckets):,}"
+    )
+    if stats.newest_failures:
+        lines.append("")
+        lines.append(f"Newest failures ({len(stats.newest_failures)} of {stats.failed:,}):")
+        for job in stats.newest_failures:
+            when = (  # ages from the window's end, which is "now" for a fresh digest
+                f"{job.create_time.astimezone(tz):{fmt}} ({age(job.create_time, stats.window_end)}"
+                " ago)"
+                if job.create_time
+                else "time unknown"
+            )
+            lines.append(f"  {when}  {_plain(job.job_type, 20)}  {_plain(job.job_id, 64)}")
+            lines.append(f"    {_plain(job.title, 100) or UNTITLED}")
+    notes = _plain_notes(stats)
+    if notes:
+        lines.append("")
+        lines.extend(notes)
+    return "\n".join(lines) + "\n"
+
+
+def _plain_notes(stats: DigestStats) -> list[str]:
+    notes = []
+    if stats.truncated:
+        notes.append(
+            f"Note: counted the newest {stats.jobs:,} jobs only ({stats.pages:,} pages): "
+            "the window holds more."
+        )
+    if stats.note:
+        notes.append(f"Note: {_plain(stats.note, 400)}")
+    if stats.undated:
+        notes.append(f"Note: {stats.undated:,} jobs had no creation time (not in the sparkline).")
+    return notes
+
+
+def _plain(text: str | None, limit: int) -> str:
+    """Terminal-safe: control characters (escape sequences) removed, cut to ``limit``."""
+    return fit_plain(text, limit)
+
+
+def _width(text: str) -> int:
+    """Display columns: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -26,7 +26,7 @@ from bot.local import (
     sign_slack,
     slash_command_body,
 )
-from bot.render import ACTION_NEXT, ACTION_REFRESH
+from bot.names import ACTION_NEXT, ACTION_REFRESH
 from bot.render._slack_text import find_button, message_to_text
 
 DEMO_SIGNING_SECRET = "smartjobs-demo-signing-secret"  # noqa: S105 - public demo value

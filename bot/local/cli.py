@@ -10,7 +10,10 @@ from datetime import UTC, datetime, tzinfo
 
 from bot import filters
 from bot.ice import IceClient, IceError
+from bot.names import CLI
 from bot.query import Query
+
+QUERY = f"{CLI} query"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except filters.FilterError as error:
-        print(f"smartjobs: {error}\n\n{error.usage}", file=sys.stderr)
+        print(f"smartjobs: {error}\n\n{filters.usage(QUERY)}", file=sys.stderr)
         return 2
     except IceError as error:
         rid = f" (RequestId {error.request_id})" if error.request_id else ""
@@ -82,14 +85,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _query(args: argparse.Namespace) -> int:
-    from bot.answers import check_query, fetch_page
+    from bot.lookup import fetch_page
+    from bot.policy import parse_allowed
     from bot.render import PageView, render_page_text
 
-    query = check_query(filters.parse(" ".join(args.filters)))
+    query = parse_allowed(" ".join(args.filters))
     if query.action == "help":
-        from bot.render._slack_text import mrkdwn_to_text
-
-        print(mrkdwn_to_text(filters.HELP_TEXT))
+        print(filters.help_text(QUERY, plain=True))
         return 0
     if query.action == "digest":
         return _print_digest(query)
@@ -126,14 +128,14 @@ def _emulator(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from bot.server import serve
+    from bot.local.server import serve
 
     serve(host=args.host, port=args.port)
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot.demo import is_interactive, run_demo
+    from bot.local.demo import is_interactive, run_demo
 
     text = " ".join(args.filters) or "failed asr"
     return run_demo(text, interactive=is_interactive() and not args.no_input)
@@ -147,7 +149,7 @@ def _digest(args: argparse.Namespace) -> int:
 
 
 def _print_digest(query: Query) -> int:
-    from bot.digest import DEFAULT_WINDOW, build_digest
+    from bot.digest.scan import DEFAULT_WINDOW, build_digest
     from bot.render import render_digest_text
 
     window = query.since or DEFAULT_WINDOW
@@ -160,9 +162,9 @@ def _print_digest(query: Query) -> int:
 def _post_digest(query: Query) -> int:
     from slack_sdk import WebClient
 
-    from bot.answers import show_failed_value
     from bot.config import ConfigError, Settings
-    from bot.digest import DEFAULT_WINDOW, deliver_digest
+    from bot.digest.delivery import deliver_digest
+    from bot.digest.scan import DEFAULT_WINDOW
 
     try:
         settings = Settings.from_env()
@@ -180,7 +182,6 @@ def _post_digest(query: Query) -> int:
             now=datetime.now(UTC),
             window=window,
             region=client.region,
-            show_failed_value=show_failed_value(window, query.region),
         )
     if not result.posted:
         raise CliError(f"the digest was not posted ({result.error}); see the log line above.")

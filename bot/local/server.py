@@ -16,7 +16,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.config import Settings
 from bot.services import Services
-from bot.slack_app import create_app
+from bot.slack.app import create_app
 
 log = logging.getLogger("bot.server")
 

@@ -1,0 +1,64 @@
+"""EventBridge schedules: the daily digest (once per channel per window)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.telemetry import DigestDelivered
+from handler._telemetry import logger
+
+if TYPE_CHECKING:
+    from handler.app import Runtime
+
+_persistence: Any = None
+
+
+def is_schedule(event: Mapping[str, Any]) -> bool:
+    return event.get("source") == "aws.events" or event.get("detail-type") == "Scheduled Event"
+
+
+def run_digest(rt: Runtime, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """The daily digest: once per channel per window, even when EventBridge delivers twice."""
+    from slack_sdk import WebClient
+
+    from bot.digest.delivery import deliver_digest, digest_persistence
+    from bot.digest.scan import DEFAULT_WINDOW
+
+    channel = rt.settings.digest_channel
+    if not channel:
+        logger.warning("scheduled digest skipped: DIGEST_CHANNEL is not set")
+        return {"statusCode": 200, "body": "no digest channel"}
+    global _persistence
+    if _persistence is None:
+        _persistence = digest_persistence(rt.settings.digest_table)
+    result = deliver_digest(
+        rt.services.ice(rt.settings.ice_region),
+        WebClient(token=rt.settings.slack_bot_token, base_url=rt.settings.slack_api_url),
+        channel=channel,
+        now=event_time(event),
+        window=DEFAULT_WINDOW,
+        region=rt.settings.ice_region,
+        persistence=_persistence,
+        lambda_context=context,
+    )
+    if result.duplicate:
+        rt.services.emit(DigestDelivered("duplicate"))
+    elif result.posted and result.kind == "digest":
+        rt.services.emit(DigestDelivered("posted"))
+    else:
+        rt.services.emit(DigestDelivered("failed", result.error))
+        logger.error("digest not delivered", extra={"reason": result.error, "channel": channel})
+    return {
+        "statusCode": 200,
+        "body": "duplicate" if result.duplicate else (result.error or "posted"),
+    }
+
+
+def event_time(event: Mapping[str, Any]) -> datetime:
+    """EventBridge's ``time`` stays the same on a redelivery: the window key must too."""
+    try:
+        return datetime.strptime(str(event["time"]), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except (KeyError, ValueError):
+        return datetime.now(UTC)
