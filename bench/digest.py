@@ -52,7 +52,7 @@ def run(report: Report) -> None:
     try:
         from bot.digest.scan import build_digest  # noqa: F401 - availability check
     except ImportError as error:
-        report.skip(SUITE, f"bot.digest.build_digest is not available ({error})")
+        report.skip(SUITE, f"bot.digest.scan.build_digest is not available ({error})")
         return
     results: dict[int, tuple[float, float, int, int, float]] = {}
     for size in (QUIET, BUSY):

@@ -1,6 +1,6 @@
 """``load``: ``smartjobs serve`` under a burst of signed slash commands and button clicks.
 
-The real WSGI app (``bot.server.make``) on 127.0.0.1, its Slack Web API and response_urls
+The real WSGI app (``bot.local.server.make``) on 127.0.0.1, its Slack Web API and response_urls
 on a ``SlackStub``, ICE on the emulator (its own process) throttling 5 % and failing 2 %
 of requests with 20 ms of latency. 50 client threads send the commands, then "Next page"
 clicks made from the answers' own button values. Every request must be acked (HTTP 200)

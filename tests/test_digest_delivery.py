@@ -9,7 +9,6 @@ import threading
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -21,6 +20,7 @@ from bot.digest.delivery import DeliveryResult, deliver_digest, digest_key, dige
 from bot.digest.scan import build_digest
 from bot.ice import Credentials, IceClient, RetryPolicy, StaticCredentials
 from bot.ice.emulator import Emulator
+from bot.local import SlackStub
 
 KEY_ID, SECRET = "digest-test-id", "digest-test-secret"
 TABLE = "smartjobs-digest-test"
@@ -28,54 +28,6 @@ CHANNEL = "C0DIGEST01"
 WIRE = "%Y-%m-%dT%H:%M:%SZ"
 NOW = datetime.now(UTC).replace(microsecond=0)
 DAY = timedelta(hours=24)
-
-
-class SlackStub:
-    """``https://slack.com/api/`` on 127.0.0.1: records each call, answers from ``replies``."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.replies: list[dict[str, Any]] = []  # consumed in order; then {"ok": true}
-        self.received = threading.Event()
-        self.release = threading.Event()
-        self.release.set()
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("content-length", 0)))
-                kind = self.headers.get("content-type", "")
-                body = json.loads(raw) if "json" in kind else {"_form": raw.decode()}
-                stub.calls.append((self.path, body))
-                stub.received.set()
-                stub.release.wait(timeout=10)
-                reply = stub.replies.pop(0) if stub.replies else {"ok": True}
-                reply = {"ts": f"{len(stub.calls)}.0001", **reply} if reply.get("ok") else reply
-                data = json.dumps(reply).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self.thread.start()
-
-    @property
-    def posts(self) -> list[dict[str, Any]]:
-        return [body for path, body in self.calls if path == "/chat.postMessage"]
-
-    def close(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def job(i: int, age: timedelta, state: str, job_type: str = "ASR") -> dict[str, Any]:
@@ -107,9 +59,12 @@ def ice() -> Iterator[Emulator]:
 
 @pytest.fixture
 def slack() -> Iterator[SlackStub]:
-    stub = SlackStub()
-    yield stub
-    stub.close()
+    with SlackStub() as stub:
+        yield stub
+
+
+def posts(stub: SlackStub) -> list[dict[str, Any]]:
+    return [post.body for post in stub.calls("chat.postMessage")]
 
 
 def ice_client(emulator: Emulator, secret: str = SECRET) -> IceClient:
@@ -123,7 +78,7 @@ def ice_client(emulator: Emulator, secret: str = SECRET) -> IceClient:
 
 def web(stub: SlackStub) -> WebClient:
     # No retry handlers: the unreachable case would otherwise back off and retry.
-    return WebClient(token="xoxb-test", base_url=stub.url, retry_handlers=[])
+    return WebClient(token="xoxb-test", base_url=stub.api_url, retry_handlers=[])
 
 
 @pytest.fixture
@@ -198,21 +153,21 @@ def test_the_same_window_is_posted_once_and_a_new_window_again(
 ) -> None:
     first = deliver(ice, slack, table)
     assert first == DeliveryResult(
-        posted=True, ts="1.0001", kind="digest", jobs=250, failed=50, duplicate=False
+        posted=True, ts="1.000100", kind="digest", jobs=250, failed=50, duplicate=False
     )
     calls_after_first = ice.calls
 
     again = deliver(ice, slack, table)  # EventBridge delivers the same event twice
     assert again.duplicate and not again.posted
     assert again.ts == first.ts and again.jobs == 250
-    assert len(slack.posts) == 1
+    assert len(posts(slack)) == 1
     assert ice.calls == calls_after_first  # a duplicate does not even scan ICE
 
     later = deliver(ice, slack, table, now=NOW + timedelta(hours=1))
     assert later.posted and not later.duplicate
-    assert len(slack.posts) == 2
+    assert len(posts(slack)) == 2
 
-    post = slack.posts[0]
+    post = posts(slack)[0]
     assert post["channel"] == CHANNEL
     assert post["text"].startswith("Last 24 h: 250 jobs, 50 failed (20.0%)")
     assert "<!channel>" not in json.dumps(post["blocks"])
@@ -224,21 +179,21 @@ def test_the_same_window_is_posted_once_and_a_new_window_again(
 def test_without_a_table_every_call_posts(ice: Emulator, slack: SlackStub) -> None:
     assert deliver(ice, slack).posted
     assert deliver(ice, slack).posted
-    assert len(slack.posts) == 2
+    assert len(posts(slack)) == 2
 
 
 def test_a_concurrent_duplicate_is_not_posted(ice: Emulator, slack: SlackStub, table: Any) -> None:
-    slack.release.clear()  # hold the first post inside the idempotent section
+    slack.hold.clear()  # hold the first post inside the idempotent section
     results: list[DeliveryResult] = []
     first = threading.Thread(target=lambda: results.append(deliver(ice, slack, table)))
     first.start()
-    assert slack.received.wait(timeout=10)
+    slack.wait_for(1)
     second = deliver(ice, slack, table)
-    slack.release.set()
+    slack.hold.set()
     first.join(timeout=10)
     assert second.duplicate and not second.posted
     assert results[0].posted
-    assert len(slack.posts) == 1
+    assert len(posts(slack)) == 1
 
 
 def test_lambda_context_is_registered_for_in_progress_expiry(
@@ -276,7 +231,7 @@ def test_digest_key_names_channel_window_start_and_length() -> None:
 def test_slack_refusal_logs_a_fix_and_does_not_raise(
     ice: Emulator, slack: SlackStub, caplog: pytest.LogCaptureFixture, error: str, hint: str
 ) -> None:
-    slack.replies.append({"ok": False, "error": error})
+    slack.api_replies["chat.postMessage"] = [{"ok": False, "error": error}]
     with caplog.at_level(logging.ERROR, logger="bot.slack"):
         result = deliver(ice, slack)
     assert result == DeliveryResult(posted=False, error=f"slack:{error}")
@@ -290,18 +245,18 @@ def test_slack_refusal_logs_a_fix_and_does_not_raise(
 def test_a_refused_post_leaves_no_record_so_a_retry_delivers(
     ice: Emulator, slack: SlackStub, table: Any
 ) -> None:
-    slack.replies.append({"ok": False, "error": "not_in_channel"})
+    slack.api_replies["chat.postMessage"] = [{"ok": False, "error": "not_in_channel"}]
     refused = deliver(ice, slack, table)
     assert not refused.posted and refused.error == "slack:not_in_channel"
     assert boto3.client("dynamodb").scan(TableName=TABLE)["Items"] == []
     retried = deliver(ice, slack, table)  # after someone invited the bot
     assert retried.posted and not retried.duplicate
-    assert len(slack.posts) == 2
+    assert len(posts(slack)) == 2
 
 
 def test_slack_unreachable_does_not_raise(ice: Emulator, caplog: pytest.LogCaptureFixture) -> None:
-    stub = SlackStub()
-    stub.close()  # nothing listens on the port any more
+    with SlackStub() as stub:
+        pass  # stopped: nothing listens on its port any more
     with caplog.at_level(logging.ERROR, logger="bot.slack"):
         result = deliver(ice, stub)
     assert result == DeliveryResult(posted=False, error="slack:unreachable")
@@ -318,7 +273,7 @@ def test_ice_failure_posts_a_short_notice_with_the_request_id(
         result = deliver(ice, slack, table, secret="wrong-secret")
     assert result.posted and result.kind == "ice_error"
     assert result.error == "ice:SignatureDoesNotMatch"
-    (post,) = slack.posts
+    (post,) = posts(slack)
     (record,) = [r for r in caplog.records if r.name == "bot.digest"]
     request_id = record.request_id  # type: ignore[attr-defined]
     assert request_id and request_id in post["text"]
@@ -328,4 +283,4 @@ def test_ice_failure_posts_a_short_notice_with_the_request_id(
     assert record.ice_code == "SignatureDoesNotMatch"  # type: ignore[attr-defined]
     # The notice is this window's message: a duplicate event does not post a second one.
     assert deliver(ice, slack, table, secret="wrong-secret").duplicate
-    assert len(slack.posts) == 1
+    assert len(posts(slack)) == 1

@@ -20,6 +20,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot import button_value
+from bot.config import Settings
 from bot.digest.delivery import DeliveryResult, deliver_digest
 from bot.digest.scan import build_digest
 from bot.ice import (
@@ -56,16 +57,22 @@ def bot_logs_reach_caplog(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def ice_options(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Options for every IceClient the runtime builds: short time-outs, quick retries."""
-    options: dict[str, Any] = {"timeout": httpx.Timeout(ICE_READ_TIMEOUT), "retry": FAST}
-    original = IceClient.from_env
+def ice_options() -> dict[str, Any]:
+    """Options for every IceClient the runtime builds: short time-outs, quick retries.
 
-    def from_env(environ: Any = None, **kwargs: Any) -> IceClient:
-        return original(environ, **{**options, **kwargs})
+    A test may add to them (a transport) before it builds its deployment with
+    ``services=quick(ice_options)``.
+    """
+    return {"timeout": httpx.Timeout(ICE_READ_TIMEOUT), "retry": FAST}
 
-    monkeypatch.setattr(IceClient, "from_env", staticmethod(from_env))
-    return options
+
+def quick(options: dict[str, Any]) -> dict[str, Any]:
+    """The runtime's ``Services`` hooks: its ICE clients built with ``options``."""
+
+    def ice_factory(settings: Settings, region: str) -> IceClient:
+        return IceClient.from_env(settings.ice_env(region), **options)
+
+    return {"ice_factory": ice_factory}
 
 
 def closed_port() -> int:
@@ -157,7 +164,9 @@ class Broken(httpx.BaseTransport):
 def test_ice_timeout_tells_the_user_ice_did_not_answer_in_time(
     ice_options: dict[str, Any],
 ) -> None:
-    with local_deployment(count=50, faults=Faults(script=["timeout"] * 5, hang=5)) as local:
+    with local_deployment(
+        services=quick(ice_options), count=50, faults=Faults(script=["timeout"] * 5, hang=5)
+    ) as local:
         started = time.monotonic()
         url, ack, _ = local.command("failed asr")
         elapsed = time.monotonic() - started
@@ -172,7 +181,9 @@ def test_ice_timeout_tells_the_user_ice_did_not_answer_in_time(
 
 def test_ice_connection_refused_names_the_endpoint(ice_options: dict[str, Any]) -> None:
     port = closed_port()
-    with local_deployment(count=5, environ={"ICE_ENDPOINT": f"http://127.0.0.1:{port}"}) as local:
+    with local_deployment(
+        services=quick(ice_options), count=5, environ={"ICE_ENDPOINT": f"http://127.0.0.1:{port}"}
+    ) as local:
         url, _, _ = local.command("failed")
         text = text_of(only_answer(local, url))
         assert "`ConnectionError`" in text
@@ -182,7 +193,9 @@ def test_ice_connection_refused_names_the_endpoint(ice_options: dict[str, Any]) 
 
 
 def test_ice_malformed_json_is_explained_and_not_retried(ice_options: dict[str, Any]) -> None:
-    with local_deployment(count=20, faults=Faults(script=["malformed"])) as local:
+    with local_deployment(
+        services=quick(ice_options), count=20, faults=Faults(script=["malformed"])
+    ) as local:
         url, _, _ = local.command("asr")
         text = text_of(only_answer(local, url))
         assert "`HTTP200`" in text and "not the API's JSON" in text
@@ -192,7 +205,9 @@ def test_ice_malformed_json_is_explained_and_not_retried(ice_options: dict[str, 
 def test_ice_html_page_from_a_proxy_is_explained_after_the_retries(
     ice_options: dict[str, Any],
 ) -> None:
-    with local_deployment(count=20, faults=Faults(script=["html"] * 5)) as local:
+    with local_deployment(
+        services=quick(ice_options), count=20, faults=Faults(script=["html"] * 5)
+    ) as local:
         url, _, _ = local.command("asr")
         text = text_of(only_answer(local, url))
         assert "`HTTP502`" in text and "text/html" in text
@@ -214,7 +229,7 @@ def test_ice_wrong_field_types_name_the_field(
     ice_options: dict[str, Any], field: str, value: Any, where: str
 ) -> None:
     bad = job(1, timedelta(minutes=3), "Failed") | {field: value}
-    with local_deployment(jobs=[bad]) as local:
+    with local_deployment(services=quick(ice_options), jobs=[bad]) as local:
         url, _, _ = local.command("failed")
         text = text_of(only_answer(local, url))
         assert "`InvalidResponse`" in text and "expected shape" in text
@@ -223,7 +238,7 @@ def test_ice_wrong_field_types_name_the_field(
 
 
 def test_ice_empty_list_says_nothing_was_found(ice_options: dict[str, Any]) -> None:
-    with local_deployment(jobs=[]) as local:
+    with local_deployment(services=quick(ice_options), jobs=[]) as local:
         url, _, _ = local.command("failed asr")
         message = only_answer(local, url)
         assert "No failed ASR jobs" in message["text"]
@@ -234,7 +249,7 @@ def test_ice_empty_list_says_nothing_was_found(ice_options: dict[str, Any]) -> N
 
 def test_ice_repeated_next_token_on_next_page_is_explained(ice_options: dict[str, Any]) -> None:
     ice_options["transport"] = wire = RepeatNextToken()
-    with local_deployment(count=200, seed=4) as local:
+    with local_deployment(services=quick(ice_options), count=200, seed=4) as local:
         url, _, _ = local.command("finished 5")
         value = find_button(only_answer(local, url), "next_page")
         assert value is not None
@@ -294,7 +309,9 @@ def test_ice_throttling_past_the_deadline_gives_up_in_time(ice_options: dict[str
     ice_options["retry"] = RetryPolicy(
         max_attempts=1000, base_delay=0.02, max_delay=0.05, deadline=deadline
     )
-    with local_deployment(count=20, faults=Faults(throttle_rate=1.0)) as local:
+    with local_deployment(
+        services=quick(ice_options), count=20, faults=Faults(throttle_rate=1.0)
+    ) as local:
         started = time.monotonic()
         url, _, _ = local.command("failed")
         elapsed = time.monotonic() - started
@@ -389,7 +406,7 @@ def test_unexpected_failure_below_the_client_is_logged_not_shown(
     ice_options: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     ice_options["transport"] = Broken()
-    with local_deployment(count=5) as local:
+    with local_deployment(services=quick(ice_options), count=5) as local:
         url, _, _ = local.command("failed")
         text = text_of(only_answer(local, url))
     assert "Something went wrong" in text
@@ -402,7 +419,7 @@ def test_unexpected_failure_while_building_the_digest_is_answered(
     ice_options: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     ice_options["transport"] = Broken()
-    with local_deployment(count=5) as local:
+    with local_deployment(services=quick(ice_options), count=5) as local:
         url, ack, _ = local.command("digest")
         assert "Building the digest" in ack["body"]
         text = text_of(only_answer(local, url))
@@ -455,7 +472,9 @@ def test_response_url_timing_out_is_logged_once_and_not_retried(
 def test_ice_error_and_a_dead_response_url_are_both_logged(
     ice_options: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    with local_deployment(count=5, faults=Faults(script=["Forbidden.RAM"])) as local:
+    with local_deployment(
+        services=quick(ice_options), count=5, faults=Faults(script=["Forbidden.RAM"])
+    ) as local:
         local.slack.response_status, local.slack.response_body = 404, "expired_url"
         url, _, ran = run_command(local, "failed")
         assert ran == 1 and len(local.slack.to(url)) == 1 and len(local.slack.posts) == 1

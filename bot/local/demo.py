@@ -84,11 +84,16 @@ class LocalDeployment:
 
 @contextmanager
 def local_deployment(
-    *, environ: dict[str, str] | None = None, **emulator: Any
+    *,
+    environ: dict[str, str] | None = None,
+    services: dict[str, Any] | None = None,
+    **emulator: Any,
 ) -> Iterator[LocalDeployment]:
     """Start the stand-ins, point the real handler at them, restore the environment after.
 
-    ``emulator`` goes to :class:`Emulator` (``count``, ``seed``, ``jobs``, ``faults``…).
+    ``services`` goes to :class:`~bot.services.Services` (its hooks: ``ice_factory``,
+    ``now``, ``emit``); ``emulator`` to :class:`Emulator` (``count``, ``seed``, ``jobs``,
+    ``faults``…).
     """
     with SlackStub() as slack, Emulator(**{"count": 500, "seed": 7, **emulator}) as ice:
         env = demo_environment(slack.api_url, ice.url) | (environ or {})
@@ -100,7 +105,7 @@ def local_deployment(
         try:
             import handler.app as entry
 
-            entry.runtime = entry.build_runtime(env)
+            entry.runtime = entry.build_runtime(env, **(services or {}))
             entry.config_error = None
             lam = LocalLambda()
             entry.runtime.slack.runner.lambda_client = lam

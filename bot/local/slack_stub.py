@@ -43,23 +43,35 @@ class SlackStub:
     ``response_status`` and ``response_body`` make response_urls answer an HTTP error
     (Slack says ``404 expired_url`` for an old one); ``response_delay`` holds each
     response_url answer that many seconds (``stop()`` cuts it short); ``api_errors``
-    makes a Web API method answer ``{"ok": false, "error": …}``.
+    makes a Web API method answer ``{"ok": false, "error": …}`` every time, and
+    ``api_replies`` queues one-off answers per method (used up in order, then the
+    usual one). Clearing ``hold`` keeps Web API calls waiting (after they are recorded)
+    until it is set again. Messages get ``ts`` values ``1.000100``, ``2.000200``… in
+    the order they arrive.
     """
 
     response_status: int = 200
     response_body: str = "ok"
     response_delay: float = 0.0
     api_errors: dict[str, str] = field(default_factory=dict)
+    api_replies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    hold: threading.Event = field(default_factory=threading.Event, repr=False)
     posts: list[SlackPost] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = field(default=None, repr=False)
     _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+    _messages: int = field(default=0, repr=False)
+
+    def __post_init__(self) -> None:
+        self.hold.set()
+
+    _url: str = field(default="", repr=False)
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        """Where it listens (after ``stop()``, where it listened: a dead address for tests)."""
+        assert self._url, "start() first"
+        return self._url
 
     @property
     def api_url(self) -> str:
@@ -92,9 +104,8 @@ class SlackStub:
                         stub._stopping.wait(stub.response_delay)
                     self._answer(stub.response_status, stub.response_body, "text/html")
                     return
-                error = stub.api_errors.get(post.method)
-                answer = {"ok": False, "error": error} if error else _api_ok(post)
-                self._answer(200, json.dumps(answer), "application/json")
+                stub.hold.wait()  # stop() sets it too
+                self._answer(200, json.dumps(stub._api_answer(post)), "application/json")
 
             def _answer(self, status: int, text: str, kind: str) -> None:
                 data = text.encode()
@@ -105,14 +116,32 @@ class SlackStub:
                 self.wfile.write(data)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        host, port = self._server.server_address[:2]
+        self._url = f"http://{host!s}:{port}"
         self._server.daemon_threads = True
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         ).start()
         return self
 
+    def _api_answer(self, post: SlackPost) -> dict[str, Any]:
+        with self._cond:
+            queued = self.api_replies.get(post.method)
+            if queued:
+                return queued.pop(0)
+            error = self.api_errors.get(post.method)
+            if error:
+                return {"ok": False, "error": error}
+            if post.method in ("chat.postMessage", "chat.update"):
+                self._messages += 1
+                n = self._messages
+                ts = post.body.get("ts") or f"{n}.{n * 100:06d}"
+                return {"ok": True, "channel": post.body.get("channel"), "ts": ts}
+            return {"ok": True}
+
     def stop(self) -> None:
         self._stopping.set()
+        self.hold.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -147,13 +176,3 @@ def _decode(raw: str, content_type: str) -> dict[str, Any]:
         value = json.loads(raw or "{}")
         return value if isinstance(value, dict) else {"_": value}
     return dict(parse_qsl(raw))
-
-
-def _api_ok(post: SlackPost) -> dict[str, Any]:
-    if post.method == "chat.postMessage":
-        return {
-            "ok": True,
-            "channel": post.body.get("channel"),
-            "ts": f"{uuid.uuid4().int % 10**9}.0001",
-        }
-    return {"ok": True}
