@@ -1,24 +1,37 @@
 """Bolt on Lambda, thin: Function URL / HTTP API v2 / REST v1 events in, lazy listeners out.
 
 Bolt's own adapter imports boto3 at import and builds a boto3 Lambda client inside the first
-ack (~0.5 s here); this one self-invokes through ``bot.aws`` instead. When the self-invoke is
-refused, the lazy work runs inline so the user still gets an answer, and the log says what
-to grant.
+ack (~0.5 s here); this one self-invokes through ``bot.aws`` instead. Every event is checked
+(size, Slack's signature, shape) by :mod:`bot.slack.inbound` before Bolt sees it. A lazy run
+claims its request first (:mod:`bot.store.claims`), so a Lambda retry or an inline fallback
+never answers twice. When the self-invoke is refused, the lazy work runs inline so the user
+still gets an answer, and the log says what to grant.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import copy
 import json
 import logging
+import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.lazy_listener import LazyListenerRunner
 
+from bot.slack import inbound
+from bot.store.claims import Claims, MemoryClaims
+
 log = logging.getLogger("bot.lambda")
+
+LAZY_KEY: Final = "smartjobs_lazy"
+"""Marks a self-invoked event. Only our own Invoke can set a top-level key: a Function URL
+event is built by Lambda, so a request from outside can never pose as a lazy run (headers
+it sends, Bolt's ``x-slack-bolt-lazy-*`` included, are dropped)."""
+CLAIM_MARGIN: Final = 10.0
 
 
 class Invoker(Protocol):
@@ -28,16 +41,17 @@ class Invoker(Protocol):
 class SelfInvokeRunner(LazyListenerRunner):
     """Starts each lazy listener as an async invocation of this same function."""
 
-    def __init__(self, invoker_factory: Callable[[], Invoker], logger: logging.Logger) -> None:
+    def __init__(
+        self, invoker_factory: Callable[[], Invoker], logger: logging.Logger, claims: Claims
+    ) -> None:
         self._factory = invoker_factory
         self.lambda_client: Invoker | None = None  # the name Bolt's runner uses; tests swap it
         self.logger = logger
+        self.claims = claims
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
         event: dict[str, Any] = copy.deepcopy(request.context["lambda_request"])
-        headers = event.setdefault("headers", {})
-        headers["x-slack-bolt-lazy-only"] = "1"
-        headers["x-slack-bolt-lazy-function-name"] = request.lazy_function_name
+        event[LAZY_KEY] = {"function": request.lazy_function_name}
         try:
             if self.lambda_client is None:
                 self.lambda_client = self._factory()
@@ -55,11 +69,33 @@ class SelfInvokeRunner(LazyListenerRunner):
             )
             self.run(function, request)
 
+    def run(self, function: Callable[..., None], request: BoltRequest) -> None:
+        """Run a lazy listener unless another run has answered (or is answering) its request."""
+        key = f"{request.context['smartjobs_request']}#{request.lazy_function_name}"
+        remaining = request.context.get("aws_lambda_remaining_seconds", 60.0)
+        if not self.claims.begin(key, busy_for=remaining + CLAIM_MARGIN):
+            log.info("already answered: %s (a retried or duplicated invocation)", key)
+            return
+        try:
+            super().run(function, request)
+        finally:
+            self.claims.finish(key)
+
 
 class LambdaAdapter:
-    def __init__(self, app: App, invoker_factory: Callable[[], Invoker]) -> None:
+    def __init__(
+        self,
+        app: App,
+        invoker_factory: Callable[[], Invoker],
+        signing_secret: str,
+        *,
+        claims: Claims | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.app = app
-        self.runner = SelfInvokeRunner(invoker_factory, log)
+        self.signing_secret = signing_secret
+        self.clock = clock
+        self.runner = SelfInvokeRunner(invoker_factory, log, claims or MemoryClaims())
         app.listener_runner.lazy_listener_runner = self.runner
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -69,19 +105,72 @@ class LambdaAdapter:
         )
         if method != "POST":
             return {"statusCode": 404, "body": "Not Found", "headers": {}}
-        request = to_bolt_request(event)
+        verified = self.verify(event)
+        if isinstance(verified, inbound.Rejection):
+            return {"statusCode": verified.status, "body": verified.reason, "headers": {}}
+        request = inbound.bolt_request(_with_lazy_marker(verified, event.get(LAZY_KEY)))
         request.context["aws_lambda_function_name"] = context.function_name
         request.context["aws_lambda_invoked_function_arn"] = context.invoked_function_arn
-        request.context["lambda_request"] = event
+        request.context["aws_lambda_remaining_seconds"] = _remaining(context)
+        request.context["lambda_request"] = {k: v for k, v in event.items() if k != LAZY_KEY}
+        request.context["smartjobs_request"] = verified.request_key
         return to_lambda_response(self.app.dispatch(request))
 
+    def verify(self, event: dict[str, Any]) -> inbound.Verified | inbound.Rejection:
+        """The event's body checked as Slack sent it; a refusal is logged once, bounded."""
+        raw = _raw_body(event)
+        if raw is None:
+            result: inbound.Verified | inbound.Rejection = inbound.Rejection(
+                400, "body is not valid base64"
+            )
+        else:
+            result = inbound.check(raw, event.get("headers"), self.signing_secret, now=self.clock())
+        if isinstance(result, inbound.Rejection):
+            log.warning(
+                "refused a request: %s (HTTP %d, %d bytes, from %s)",
+                result.reason,
+                result.status,
+                len(str(event.get("body") or "")),
+                _source(event),
+            )
+        return result
 
-def to_bolt_request(event: dict[str, Any]) -> BoltRequest:
-    body = event.get("body") or ""
+
+def _raw_body(event: dict[str, Any]) -> bytes | None:
+    body = event.get("body")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        return None
     if event.get("isBase64Encoded"):
-        body = base64.b64decode(body).decode("utf-8")
-    headers = dict(event.get("headers") or {})
-    return BoltRequest(body=body, query=event.get("queryStringParameters") or {}, headers=headers)
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+    return body.encode("utf-8", "surrogatepass")
+
+
+def _with_lazy_marker(verified: inbound.Verified, marker: Any) -> inbound.Verified:
+    headers = {k: v for k, v in verified.headers.items() if k not in inbound.LAZY_HEADERS}
+    if isinstance(marker, dict) and isinstance(marker.get("function"), str):
+        headers["x-slack-bolt-lazy-only"] = "1"
+        headers["x-slack-bolt-lazy-function-name"] = marker["function"]
+    return inbound.Verified(verified.body, headers)
+
+
+def _remaining(context: Any) -> float:
+    try:
+        return float(context.get_remaining_time_in_millis()) / 1000
+    except (AttributeError, TypeError, ValueError):
+        return 60.0
+
+
+def _source(event: dict[str, Any]) -> str:
+    request_context = event.get("requestContext") or {}
+    source = (request_context.get("http") or {}).get("sourceIp") or (
+        request_context.get("identity") or {}
+    ).get("sourceIp")
+    return str(source or "unknown")[:64]
 
 
 def to_lambda_response(response: BoltResponse) -> dict[str, Any]:

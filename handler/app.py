@@ -6,6 +6,7 @@ SECRETS_ARN secret), the Bolt app, its Lambda adapter. The app itself knows noth
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from bot.aws import AwsClient, LambdaInvoker
 from bot.config import ConfigError, Settings
 from bot.services import Services
 from bot.slack.app import create_app
+from bot.store.claims import Claims, DynamoClaims, MemoryClaims
 from handler import _schedule
 from handler._adapter import LambdaAdapter
 from handler._telemetry import CONFIG_ERRORS, SLACK_REQUESTS, count, logger, metrics, record
@@ -34,7 +36,14 @@ def build_runtime(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     settings = Settings.from_env(environ)
     services = Services(settings=settings, emit=record, **overrides)
     app = create_app(services)
-    return Runtime(settings, services, app, LambdaAdapter(app, lambda: LambdaInvoker(AwsClient())))
+    aws = functools.cache(AwsClient)  # one client, built when first needed (never for an ack)
+    claims: Claims = (
+        DynamoClaims(settings.digest_table, aws) if settings.digest_table else MemoryClaims()
+    )
+    adapter = LambdaAdapter(
+        app, lambda: LambdaInvoker(aws()), settings.slack_signing_secret, claims=claims
+    )
+    return Runtime(settings, services, app, adapter)
 
 
 def _boot() -> tuple[Runtime | None, str | None]:

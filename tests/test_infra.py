@@ -464,6 +464,7 @@ def _no_invoker() -> Any:
 
 
 _CONTEXT = SimpleNamespace(
+    get_remaining_time_in_millis=lambda: 30_000,
     function_name="smartjobs-smartjobs",
     invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:smartjobs-smartjobs",
 )
@@ -475,7 +476,7 @@ def test_http_events_pass_the_lambda_adapter_once_resigned(name: str) -> None:
 
     secret = "test-signing-secret"
     seen: list[str] = []
-    handler = LambdaAdapter(_bolt_app(secret, seen), _no_invoker)
+    handler = LambdaAdapter(_bolt_app(secret, seen), _no_invoker, secret)
     event = _resign(_load_event(name), secret, int(time.time()))
     response = handler.handle(event, _CONTEXT)
     assert response["statusCode"] == 200, response
@@ -490,7 +491,7 @@ def test_http_events_pass_the_lambda_adapter_once_resigned(name: str) -> None:
 def test_the_adapter_answers_404_to_the_schedule_event_so_the_handler_routes_it_first() -> None:
     from handler._adapter import LambdaAdapter
 
-    handler = LambdaAdapter(_bolt_app("s", []), _no_invoker)
+    handler = LambdaAdapter(_bolt_app("s", []), _no_invoker, "s")
     response = handler.handle(_load_event("eventbridge-schedule.json"), _CONTEXT)
     assert response["statusCode"] == 404
 

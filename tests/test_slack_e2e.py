@@ -89,7 +89,7 @@ def test_ack_is_empty_and_the_lazy_event_is_recorded_then_run(local: LocalDeploy
     assert ack.get("body", "") == ""
     assert len(local.lam.pending) == 1
     lazy = local.lam.pending[0]
-    assert lazy["headers"]["x-slack-bolt-lazy-only"] == "1"
+    assert lazy["smartjobs_lazy"] == {"function": "run_list"}
     assert local.ice.calls == 0, "nothing slow on the ack path"
     assert local.lam.run_pending(local.handler, LambdaContext()) == 1
     assert local.ice.calls == 1

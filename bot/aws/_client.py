@@ -1,4 +1,5 @@
-"""Lambda ``Invoke`` (async) and Secrets Manager ``GetSecretValue`` over httpx."""
+"""Lambda ``Invoke`` (async), Secrets Manager ``GetSecretValue`` and three DynamoDB item
+operations, over httpx."""
 
 from __future__ import annotations
 
@@ -18,11 +19,19 @@ from bot.aws._sigv4 import sign_v4
 _ENDPOINT_VARIABLES = {
     "lambda": "AWS_ENDPOINT_URL_LAMBDA",
     "secretsmanager": "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "dynamodb": "AWS_ENDPOINT_URL_DYNAMODB",
 }
+INVOKE_TIMEOUT = httpx.Timeout(1.5, connect=0.5)
+"""The self-invoke runs before the ack: it must leave room for the inline fallback in 3 s."""
 
 
 class AwsError(Exception):
     """An AWS call failed; the message names the call and AWS's error type, never a secret."""
+
+    def __init__(self, message: str, kind: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        """AWS's error type (``ConditionalCheckFailedException``), empty when there was none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +82,7 @@ class AwsClient:
         url: str,
         body: bytes,
         headers: dict[str, str],
+        timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
         creds = AwsCredentials.from_env(self._env)
         signed = sign_v4(
@@ -88,7 +98,9 @@ class AwsClient:
             now=datetime.now(UTC),
         )
         try:
-            response = self._http.request(method, url, content=body, headers=signed)
+            response = self._http.request(
+                method, url, content=body, headers=signed, timeout=timeout or self._http.timeout
+            )
         except httpx.HTTPError as exc:
             raise AwsError(
                 f"{operation}: no answer from {service} ({type(exc).__name__})"
@@ -97,7 +109,7 @@ class AwsClient:
             kind = response.headers.get("x-amzn-errortype", "").split(":")[0] or _error_type(
                 response
             )
-            raise AwsError(f"{operation}: HTTP {response.status_code} {kind}".rstrip())
+            raise AwsError(f"{operation}: HTTP {response.status_code} {kind}".rstrip(), kind)
         return response
 
     def invoke_async(self, function: str, payload: bytes) -> None:
@@ -106,7 +118,24 @@ class AwsClient:
             f"{self.endpoint('lambda')}/2015-03-31/functions/{quote(function, safe='')}/invocations"
         )
         headers = {"x-amz-invocation-type": "Event", "content-type": "application/json"}
-        self._send("lambda", "lambda:Invoke", "POST", url, payload, headers)
+        self._send("lambda", "lambda:Invoke", "POST", url, payload, headers, INVOKE_TIMEOUT)
+
+    def dynamodb(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """One DynamoDB JSON call (``PutItem``, ``UpdateItem``, ``GetItem``…); its answer."""
+        headers = {
+            "content-type": "application/x-amz-json-1.0",
+            "x-amz-target": f"DynamoDB_20120810.{operation}",
+        }
+        response = self._send(
+            "dynamodb",
+            f"dynamodb:{operation}",
+            "POST",
+            self.endpoint("dynamodb") + "/",
+            json.dumps(request).encode(),
+            headers,
+        )
+        answer: dict[str, Any] = response.json() if response.content else {}
+        return answer
 
     def get_secret_string(self, secret_id: str) -> str:
         body = json.dumps({"SecretId": secret_id}).encode()

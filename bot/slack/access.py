@@ -18,7 +18,7 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from bot.policy import is_allowed
 from bot.render import not_allowed_message
 from bot.services import Services
-from bot.slack.delivery import send_response
+from bot.slack.delivery import guarded, send_response
 from bot.telemetry import Refused, RequestSeen
 
 log = logging.getLogger("bot.slack")
@@ -66,6 +66,7 @@ def ack_refused(ack: Ack) -> None:
     ack()
 
 
+@guarded
 def answer_refused(respond: Respond) -> None:
     send_response(
         respond, replace_original=False, response_type="ephemeral", **not_allowed_message()

@@ -19,7 +19,7 @@ from bot.query import Query
 from bot.render import filter_error_message, render_help
 from bot.services import Services
 from bot.slack.answers import page_answer
-from bot.slack.delivery import reply
+from bot.slack.delivery import guarded, reply
 from bot.telemetry import CommandRun
 
 
@@ -40,6 +40,7 @@ def ack_list(ack: Ack) -> None:
     ack()
 
 
+@guarded
 def run_list(command: dict[str, Any], respond: Respond, services: Services) -> None:
     query = parse_allowed(command.get("text", ""), services.settings)
     services.emit(CommandRun("list"))

@@ -6,7 +6,9 @@ been shown, and a second try would show it twice. Refusals are logged once, with
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -210,3 +212,27 @@ def reply(respond: Respond, answer: Answer, *, replace: bool = False) -> bool:
         response_type="ephemeral",
         **answer.message,
     )
+
+
+def guarded(function: Callable[..., None]) -> Callable[..., None]:
+    """A lazy listener that always ends in an answer: any exception becomes the friendly error.
+
+    Bolt itself would only log it, and the user, acked silently, would see nothing. The
+    wrapper keeps the listener's signature (Bolt injects arguments by name) and its name
+    (Bolt finds a lazy run's function by it).
+    """
+
+    @functools.wraps(function)
+    def run(**kwargs: Any) -> None:
+        try:
+            function(**kwargs)
+        except Exception:
+            log.exception("unexpected failure in %s", function.__name__)
+            respond = kwargs.get("respond")
+            if respond is None:
+                return
+            from bot.render import unexpected_error_message
+
+            reply(respond, Answer(unexpected_error_message(), ok=False))
+
+    return run

@@ -14,7 +14,7 @@ from bot.render import render_notice
 from bot.services import Services
 from bot.slack.answers import digest_answer, page_answer
 from bot.slack.commands import parsed
-from bot.slack.delivery import reply
+from bot.slack.delivery import guarded, reply
 from bot.slack.pages import ack_click, clicked
 from bot.telemetry import CommandRun
 
@@ -34,12 +34,14 @@ def ack_digest(ack: Ack, command: dict[str, Any], services: Services) -> None:
     )
 
 
+@guarded
 def run_digest(command: dict[str, Any], respond: Respond, services: Services) -> None:
     query = parse_allowed(command.get("text", ""), services.settings)
     services.emit(CommandRun("digest"))
     reply(respond, digest_answer(services, query))
 
 
+@guarded
 def show_failed(body: dict[str, Any], respond: Respond, services: Services) -> None:
     """The failed jobs of the digest's window, as a new private list under the digest."""
     decoded = clicked(body, respond, services)

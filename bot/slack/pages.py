@@ -19,7 +19,7 @@ from bot.policy import check_query
 from bot.render import render_error, stale_button_message
 from bot.services import Services
 from bot.slack.answers import page_answer
-from bot.slack.delivery import Answer, SlackPostError, post_message, reply
+from bot.slack.delivery import Answer, SlackPostError, guarded, post_message, reply
 
 log = logging.getLogger("bot.slack")
 
@@ -42,6 +42,7 @@ def ack_click(ack: Ack) -> None:
     ack()
 
 
+@guarded
 def next_or_refresh(body: dict[str, Any], respond: Respond, services: Services) -> None:
     """The page replaces the one the button was on; an error arrives beside it."""
     decoded = clicked(body, respond, services)
@@ -49,6 +50,7 @@ def next_or_refresh(body: dict[str, Any], respond: Respond, services: Services) 
         reply(respond, page_answer(services, decoded), replace=True)
 
 
+@guarded
 def share(body: dict[str, Any], respond: Respond, client: WebClient, services: Services) -> None:
     """The same page, posted in the channel for everyone, naming who shared it."""
     decoded = clicked(body, respond, services)
