@@ -223,6 +223,15 @@ def secret_watch() -> Iterator[SecretWatch]:
     watch.check()
 
 
+@pytest.fixture
+def bot_logs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let caplog see the product's logs: Powertools (handler/app.py) stops ``bot``
+    propagating to the root, where caplog listens."""
+    import handler.app  # noqa: F401  (configures the loggers once, before we undo that here)
+
+    monkeypatch.setattr(logging.getLogger("bot"), "propagate", True)
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """moto's AWS emulation as a real HTTP server (Secrets Manager for the signed reads)."""

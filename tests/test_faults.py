@@ -38,6 +38,7 @@ from bot.query import Query
 from bot.render._slack_text import find_button
 from bot.slack import delivery
 
+pytestmark = pytest.mark.usefixtures("bot_logs")
 DEMO = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.005, deadline=3.0)
 ICE_READ_TIMEOUT = 0.3
@@ -46,14 +47,6 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def bot_logs_reach_caplog(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Powertools (handler/app.py) stops ``bot`` propagating; caplog listens at the root."""
-    import handler.app  # noqa: F401  (configures the loggers once, before we undo that here)
-
-    monkeypatch.setattr(logging.getLogger("bot"), "propagate", True)
 
 
 @pytest.fixture
