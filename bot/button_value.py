@@ -1,4 +1,10 @@
-"""What the "Next page" / "Refresh" buttons carry: the query as typed text plus ICE's NextToken.
+"""What the "Next page" / "Refresh" buttons carry: the query as typed text, the page number,
+and ICE's NextToken when it fits.
+
+A NextToken is opaque and can be anything (spaces, non-ASCII, nearly 2,000 characters): JSON
+carries any string, and a token that would push the value past Slack's 2,000 characters is
+left out, so the page is fetched by number instead (``PageNo``/``PageSize``, same order, same
+size). A token-less value for page 2 or later means exactly that.
 
 A button ``value`` comes back from the Slack client, so it is untrusted input:
 the query is re-parsed with the grammar (bounds, regions) rather than trusted,
@@ -8,7 +14,6 @@ and anything odd becomes one friendly ``ButtonValueError``.
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
 from typing import Any, NamedTuple
 
@@ -20,8 +25,6 @@ MAX_VALUE_LENGTH = 2000  # Slack's limit on a button value
 MAX_QUERY_LENGTH = 200  # format_query() of any valid query is far shorter
 VERSION = 1  # absent means 1; a future format would write "v":2 and old code refuses it
 
-# NextToken is opaque: allow printable ASCII without spaces, which covers base64/hex/url-safe.
-_TOKEN = re.compile(r"[\x21-\x7e]+", re.ASCII)
 _KEYS = {"v", "q", "t", "p"}
 MAX_PAGE = 10_000
 _STALE = "This button no longer works (it is old or was changed). Run /smartjobs again."
@@ -37,6 +40,11 @@ class Decoded(NamedTuple):
     page: int
     """1-based number of the page the token leads to (for "page 2 · 11–20 of 110")."""
 
+    @property
+    def by_number(self) -> bool:
+        """No token for a later page: fetch it by ``PageNo``."""
+        return self.token is None and self.page > 1
+
 
 def encode(query: Query, next_token: str | None = None, page: int = 1) -> str:
     """Compact JSON ``{"q":"failed asr","t":"<token>","p":2}``; refuses what decode would refuse."""
@@ -48,20 +56,23 @@ def encode(query: Query, next_token: str | None = None, page: int = 1) -> str:
     if reparsed != query or query.action == "help":
         raise ButtonValueError("This query cannot go on a button.")
     payload: dict[str, Any] = {"q": text}
-    if next_token:
-        if query.action != "list":
-            raise ButtonValueError("Only a job list has further pages.")
-        if not _TOKEN.fullmatch(next_token):
-            raise ButtonValueError("The page token has characters a button cannot carry.")
-        payload["t"] = next_token
+    if (next_token or page > 1) and query.action != "list":
+        raise ButtonValueError("Only a job list has further pages.")
     if not 1 <= page <= MAX_PAGE:
         raise ButtonValueError("The page number is out of range.")
     if page > 1:
         payload["p"] = page
-    value = json.dumps(payload, separators=(",", ":"))
-    if len(value) > MAX_VALUE_LENGTH:
-        raise ButtonValueError("The page token is too long to fit on a button.")
-    return value
+    if next_token:
+        with_token = _dumps({**payload, "t": next_token})
+        if len(with_token) <= MAX_VALUE_LENGTH or page == 1:
+            if len(with_token) > MAX_VALUE_LENGTH:
+                raise ButtonValueError("The page token is too long to fit on a button.")
+            return with_token
+    return _dumps(payload)
+
+
+def _dumps(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"))
 
 
 def decode(value: str) -> Decoded:
@@ -82,13 +93,13 @@ def decode(value: str) -> Decoded:
         raise ButtonValueError(_STALE)
     if not isinstance(text, str) or len(text) > MAX_QUERY_LENGTH:
         raise ButtonValueError(_STALE)
-    if token is not None and not (isinstance(token, str) and _TOKEN.fullmatch(token)):
+    if token is not None and not (isinstance(token, str) and token):
         raise ButtonValueError(_STALE)
     try:
         query = parse(text)
     except FilterError as error:
         raise ButtonValueError(f"This button's query is not valid: {error.message}") from error
-    if query.action == "help" or (token is not None and query.action != "list"):
+    if query.action == "help" or ((token is not None or page > 1) and query.action != "list"):
         raise ButtonValueError(_STALE)
     return Decoded(query, token, page)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ from bot.local.demo import LocalDeployment, local_deployment
 from bot.query import Query
 from bot.render._slack_text import find_button
 from bot.slack import delivery
+from tests.emulator_helpers import sign_for
 
 pytestmark = pytest.mark.usefixtures("bot_logs")
 DEMO = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
@@ -142,6 +144,71 @@ class RepeatNextToken(httpx.BaseTransport):
 
     def close(self) -> None:
         self._inner.close()
+
+
+class OddTokens(httpx.BaseTransport):
+    """The wire, with a service whose NextTokens are odd (spaces, non-ASCII, ~2,000
+    characters): each token the emulator gives is handed on disguised, and a request bearing
+    a disguise is signed afresh with the real token before it reaches the emulator."""
+
+    def __init__(self, disguise: Any) -> None:
+        self._inner = httpx.HTTPTransport()
+        self._disguise = disguise
+        self.real: dict[str, str] = {}
+        self.numbered = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        if "PageNo" in params:
+            self.numbered += 1
+        if params.get("NextToken") in self.real:
+            params["NextToken"] = self.real[params["NextToken"]]
+            base = f"{request.url.scheme}://{request.url.netloc.decode()}"
+            signed = sign_for(base, params)
+            request = httpx.Request("GET", signed.url, headers=signed.headers)
+        response = self._inner.handle_request(request)
+        response.read()
+        body = json.loads(response.content)
+        if body.get("NextToken"):
+            odd = self._disguise(body["NextToken"])
+            self.real[odd] = body["NextToken"]
+            body["NextToken"] = odd
+        return httpx.Response(response.status_code, json=body)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+@pytest.mark.parametrize(
+    "disguise",
+    [
+        lambda token: f"page two {token}",
+        lambda token: f"下一页·{token}·🚀",
+        lambda token: token + "=" * (1990 - len(token)),
+    ],
+    ids=["spaces", "non-ASCII", "nearly 2000 characters"],
+)
+def test_an_odd_next_token_still_leads_to_every_next_page(
+    ice_options: dict[str, Any], disguise: Any
+) -> None:
+    ice_options["transport"] = wire = OddTokens(disguise)
+    with local_deployment(services=quick(ice_options), count=120, seed=5) as local:
+        expected = [j["JobId"] for j in local.ice.jobs if j["JobState"] == "Finished"]
+        url, _, _ = local.command("finished 30")
+        message = only_answer(local, url)
+        seen = re.findall(r"`([0-9a-f]{32})`", text_of(message))
+        while (value := find_button(message, "next_page")) is not None:
+            assert len(value) <= 2000
+            local.slack.posts.clear()
+            url, ack, _ = local.press("next_page", value)
+            assert ack["statusCode"] == 200
+            message = only_answer(local, url)
+            assert message.get("replace_original") is True
+            seen += re.findall(r"`([0-9a-f]{32})`", text_of(message))
+    assert seen == expected, "every job once, in order"
+    assert wire.real, "the service's tokens really were odd"
+    long_tokens = len(next(iter(wire.real))) > 1900
+    assert (wire.numbered > 0) == long_tokens, "only a token too long for a button goes by number"
 
 
 class Broken(httpx.BaseTransport):
@@ -595,3 +662,30 @@ def test_the_headline_names_what_kind_of_failure_it_was(error: str, headline: st
     )
     assert headline in message["text"]
     assert "RID-1" in json.dumps(message)
+
+
+@pytest.mark.parametrize(
+    ("action", "fault"),
+    [
+        ("next_page", "Throttling.User"),
+        ("refresh_page", "Throttling.User"),
+        ("next_page", "InvalidParameter"),
+        ("share_page", "ServiceUnavailable"),
+    ],
+)
+def test_a_failed_click_keeps_the_list_and_answers_beside_it(
+    ice_options: dict[str, Any], action: str, fault: str
+) -> None:
+    with local_deployment(services=quick(ice_options), count=60) as local:
+        url, _, _ = local.command("finished 5")
+        value = find_button(only_answer(local, url), action)
+        assert value is not None
+        local.slack.posts.clear()
+        local.ice.faults.script.extend([fault] * FAST.max_attempts)
+        url, ack, _ = local.press(action, value)
+        assert ack["statusCode"] == 200
+        error = only_answer(local, url)
+        assert error["replace_original"] is False, "the list the button was on stays"
+        assert error["text"].startswith("⚠️")
+        assert fault in text_of(error)
+        assert not local.slack.calls("chat.postMessage"), "nothing half-shared"

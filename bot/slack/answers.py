@@ -11,7 +11,7 @@ import logging
 
 from bot import button_value, filters
 from bot.ice._errors import IceError
-from bot.lookup import fetch_page
+from bot.lookup import fetch_page, has_next
 from bot.query import Query
 from bot.render import (
     PageView,
@@ -34,9 +34,11 @@ def page_answer(
     query, token, number = where
     region = query.region or services.settings.ice_region
     try:
-        page = fetch_page(services.ice(region), query, token, now=services.now())
+        page = fetch_page(services.ice(region), query, token, now=services.now(), number=number)
         next_value = (
-            button_value.encode(query, page.next_token, number + 1) if page.next_token else None
+            button_value.encode(query, page.next_token, number + 1)
+            if has_next(page, query, by_number=where.by_number)
+            else None
         )
         view = PageView(
             query=query,
