@@ -14,7 +14,8 @@ and anything odd becomes one friendly ``ButtonValueError``.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from bot.filters import FilterError, format_query, parse
@@ -25,7 +26,8 @@ MAX_VALUE_LENGTH = 2000  # Slack's limit on a button value
 MAX_QUERY_LENGTH = 200  # format_query() of any valid query is far shorter
 VERSION = 1  # absent means 1; a future format would write "v":2 and old code refuses it
 
-_KEYS = {"v", "q", "t", "p"}
+_KEYS = {"v", "q", "t", "p", "u", "i", "k"}
+_EPOCHS = (946_684_800, 4_102_444_800)  # 2000 to 2100: a window end outside is tampering
 MAX_PAGE = 10_000
 _STALE = "This button no longer works (it is old or was changed). Run /smartjobs again."
 
@@ -39,6 +41,10 @@ class Decoded(NamedTuple):
     token: str | None
     page: int
     """1-based number of the page the token leads to (for "page 2 · 11–20 of 110")."""
+    ice_page: int = 1
+    skip: int = 0
+    """Where a window scan resumes (``until`` queries): ICE's page (by ``PageNo``) and how many
+    of its jobs were already shown, since a page of the window can end inside an ICE page."""
 
     @property
     def by_number(self) -> bool:
@@ -46,16 +52,31 @@ class Decoded(NamedTuple):
         return self.token is None and self.page > 1
 
 
-def encode(query: Query, next_token: str | None = None, page: int = 1) -> str:
+def encode(
+    query: Query,
+    next_token: str | None = None,
+    page: int = 1,
+    *,
+    ice_page: int = 1,
+    skip: int = 0,
+) -> str:
     """Compact JSON ``{"q":"failed asr","t":"<token>","p":2}``; refuses what decode would refuse."""
     text = format_query(query)
     try:
         reparsed = parse(text)
     except FilterError as error:
         raise ButtonValueError(f"This query cannot go on a button: {error.message}") from error
-    if reparsed != query or query.action == "help":
+    if replace(reparsed, until=query.until) != query or query.action == "help":
         raise ButtonValueError("This query cannot go on a button.")
     payload: dict[str, Any] = {"q": text}
+    if query.until is not None:
+        if query.since is None:
+            raise ButtonValueError("A window end needs a window.")
+        payload["u"] = int(query.until.timestamp())
+    if (ice_page, skip) != (1, 0):
+        if query.until is None or not (1 <= ice_page <= MAX_PAGE and 0 <= skip < 100):
+            raise ButtonValueError("Only a window scan resumes inside ICE's pages.")
+        payload["i"], payload["k"] = ice_page, skip
     if (next_token or page > 1) and query.action != "list":
         raise ButtonValueError("Only a job list has further pages.")
     if not 1 <= page <= MAX_PAGE:
@@ -86,7 +107,8 @@ def decode(value: str) -> Decoded:
     if not isinstance(data, dict) or not set(data) <= _KEYS:
         raise ButtonValueError(_STALE)
     version, text, token = data.get("v", VERSION), data.get("q"), data.get("t")
-    page = data.get("p", 1)
+    page, until = data.get("p", 1), data.get("u")
+    ice_page, skip = data.get("i", 1), data.get("k", 0)
     if type(page) is not int or not 1 <= page <= MAX_PAGE:
         raise ButtonValueError(_STALE)
     if type(version) is not int or version != VERSION:  # True == 1, so check the type
@@ -101,9 +123,20 @@ def decode(value: str) -> Decoded:
         raise ButtonValueError(f"This button's query is not valid: {error.message}") from error
     if query.action == "help" or ((token is not None or page > 1) and query.action != "list"):
         raise ButtonValueError(_STALE)
-    return Decoded(query, token, page)
+    if until is not None:
+        if type(until) is not int or not _EPOCHS[0] <= until <= _EPOCHS[1] or not query.since:
+            raise ButtonValueError(_STALE)
+        query = replace(query, until=datetime.fromtimestamp(until, UTC))
+    if type(ice_page) is not int or type(skip) is not int:
+        raise ButtonValueError(_STALE)
+    if (ice_page, skip) != (1, 0) and not (
+        until is not None and 1 <= ice_page <= MAX_PAGE and 0 <= skip < 100
+    ):
+        raise ButtonValueError(_STALE)
+    return Decoded(query, token, page, ice_page, skip)
 
 
-def show_failed(window: timedelta, region: str | None) -> str:
-    """The digest's "Show failed jobs" button: the private list ``failed since:<window>``."""
-    return encode(Query(state=JobState.FAILED, since=window, region=region))
+def show_failed(window: timedelta, region: str | None, until: datetime | None = None) -> str:
+    """The digest's "Show failed jobs" button: the failed jobs of the digest's own window
+    (``until`` its end), or of the last ``window`` when there is no end."""
+    return encode(Query(state=JobState.FAILED, since=window, region=region, until=until))

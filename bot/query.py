@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.ice._enums import JobState, JobType, SortBy
@@ -40,6 +40,11 @@ class Query:
     limit: int = DEFAULT_LIMIT
     since: timedelta | None = None
     region: str | None = None
+    until: datetime | None = None
+    """With ``since``: the window ``[until - since, until)`` instead of the last ``since``.
+
+    Not a word users type: a digest's **Show failed jobs** button carries the digest's own
+    window, so a click hours later lists what the digest counted."""
 
     def describe(self) -> str:
         """A title for what was asked: "Failed ASR jobs", "Jobs, oldest first, last 2h"."""
@@ -55,5 +60,24 @@ class Query:
         if self.sort is SortBy.OLDEST:
             extras.append("oldest first")
         if self.since is not None:
-            extras.append(f"last {format_duration(self.since)}")
+            extras.append(window_words(self.since, self.until))
         return ", ".join([title, *extras])
+
+
+def duration_words(value: timedelta) -> str:
+    """``24 h``, ``7 d``, ``90 min``: for people, where ``format_duration`` is for the grammar."""
+    minutes = int(value.total_seconds() // 60)
+    if minutes % 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours % 24 == 0 and hours > 48:
+        return f"{hours // 24} d"
+    return f"{hours} h"
+
+
+def window_words(since: timedelta, until: datetime | None) -> str:
+    """``last 2h``, or ``24 h to 5 Nov 01:00 UTC`` for a window that ended in the past."""
+    if until is None:
+        return f"last {format_duration(since)}"
+    end = until.astimezone(UTC)
+    return f"{duration_words(since)} to {end.day} {end:%b %H:%M} UTC"

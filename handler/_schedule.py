@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.slack.delivery import Refusal
 from bot.telemetry import DigestDelivered
 from handler._telemetry import logger
 
@@ -13,6 +14,10 @@ if TYPE_CHECKING:
     from handler.app import Runtime
 
 _persistence: Any = None
+
+
+class DigestNotPosted(RuntimeError):
+    """Slack refused for now (5xx, rate limit, network): let Lambda retry the schedule."""
 
 
 def is_schedule(event: Mapping[str, Any]) -> bool:
@@ -42,6 +47,7 @@ def run_digest(rt: Runtime, event: Mapping[str, Any], context: Any) -> dict[str,
         region=rt.settings.ice_region,
         persistence=_persistence,
         lambda_context=context,
+        time_left=lambda: context.get_remaining_time_in_millis() / 1000,
     )
     if result.duplicate:
         rt.services.emit(DigestDelivered("duplicate"))
@@ -50,6 +56,10 @@ def run_digest(rt: Runtime, event: Mapping[str, Any], context: Any) -> dict[str,
     else:
         rt.services.emit(DigestDelivered("failed", result.error))
         logger.error("digest not delivered", extra={"reason": result.error, "channel": channel})
+        if result.error and Refusal(result.error.removeprefix("slack:")).transient:
+            # Fail the invocation: Lambda runs it again (MaximumRetryAttempts), and the
+            # idempotency record, dropped with the refused post, lets the retry deliver.
+            raise DigestNotPosted(f"the digest for {channel} was not posted ({result.error})")
     return {
         "statusCode": 200,
         "body": "duplicate" if result.duplicate else (result.error or "posted"),

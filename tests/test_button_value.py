@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.button_value import MAX_VALUE_LENGTH, ButtonValueError, decode, encode
+from bot.button_value import MAX_VALUE_LENGTH, ButtonValueError, decode, encode, show_failed
 from bot.filters import format_query
 from bot.ice._enums import JobState, JobType, SortBy
 from bot.ice._regions import REGIONS as ICE_REGIONS
@@ -228,7 +228,7 @@ def test_property_any_next_token_leads_to_the_next_page(
 def test_property_decode_arbitrary_strings_raises_only_button_value_error(value: str) -> None:
     outcome = _outcome(value)
     if not isinstance(outcome, ButtonValueError):
-        query, token, page = outcome
+        query, token, page = outcome[:3]
         assert 1 <= query.limit <= 100
         assert token is None or (isinstance(token, str) and token)
         assert decode(encode(query, token, page)) == outcome
@@ -255,7 +255,7 @@ def test_property_decode_json_shapes_raises_only_button_value_error(
     value = json.dumps(payload)
     outcome = _outcome(value)
     if not isinstance(outcome, ButtonValueError):
-        query, token, _ = outcome
+        query, token, _ = outcome[:3]
         assert payload.get("v", 1) == 1
         assert query.region is None or query.region in ICE_REGIONS
         assert token == payload.get("t")
@@ -281,7 +281,7 @@ def test_property_tampered_or_truncated_values_decode_or_raise_cleanly(
     else:
         tampered = value + " " * (MAX_VALUE_LENGTH + 1 - len(value))
     try:
-        decoded_query, decoded_token, _ = decode(tampered)
+        decoded_query, decoded_token, _ = decode(tampered)[:3]
     except ButtonValueError:
         assert tampered != value
     else:
@@ -303,7 +303,7 @@ def test_property_out_of_bounds_queries_are_refused(bad: str, prefix: str) -> No
 
 def test_page_number_round_trips_and_is_bounded() -> None:
     value = encode(FAILED_ASR, "tok", page=3)
-    assert decode(value) == (FAILED_ASR, "tok", 3)
+    assert decode(value)[:3] == (FAILED_ASR, "tok", 3)
     assert decode(encode(FAILED_ASR)).page == 1
     assert '"p"' not in encode(FAILED_ASR, "tok", page=1)
     for bad in (0, -1, "2", 2.0, True, 10_001):
@@ -311,3 +311,30 @@ def test_page_number_round_trips_and_is_bounded() -> None:
             decode(_raw({"q": "failed asr", "t": "tok", "p": bad}))
     with pytest.raises(ButtonValueError):
         encode(FAILED_ASR, "tok", page=0)
+
+
+def test_a_window_end_and_where_the_scan_resumes_round_trip() -> None:
+    until = datetime(2026, 11, 5, 1, 0, tzinfo=UTC)
+    window = Query(state=JobState.FAILED, since=timedelta(hours=24), until=until)
+    value = encode(window, None, 3, ice_page=4, skip=17)
+    decoded = decode(value)
+    assert decoded == (window, None, 3, 4, 17)
+    assert decoded.query.describe() == "Failed jobs, 24 h to 5 Nov 01:00 UTC"
+    assert show_failed(timedelta(hours=24), None, until=until) == encode(window)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"q": "failed", "u": 1_800_000_000},  # an end without a window
+        {"q": "failed since:24h", "u": 12},  # the year 1970: tampered
+        {"q": "failed since:24h", "u": "1800000000"},
+        {"q": "failed since:24h", "u": 1_800_000_000, "k": 100},
+        {"q": "failed since:24h", "u": 1_800_000_000, "i": 0},
+        {"q": "failed since:24h", "i": 2},  # resuming needs a window end
+        {"q": "failed since:24h", "u": 1_800_000_000, "k": True},
+    ],
+)
+def test_window_values_are_checked(payload: dict[str, object]) -> None:
+    with pytest.raises(ButtonValueError):
+        decode(_raw(payload))

@@ -90,7 +90,9 @@ class Pages:
             )
 
 
-def spaced(n: int, step: timedelta, start: datetime = END, **kw: Any) -> list[dict[str, Any]]:
+def spaced(
+    n: int, step: timedelta, start: datetime = END - timedelta(seconds=1), **kw: Any
+) -> list[dict[str, Any]]:
     return [wire(f"job-{i}", start - step * i, **kw) for i in range(n)]
 
 
@@ -135,10 +137,12 @@ def test_scan_stops_consuming_at_the_first_older_job() -> None:
     assert not stats.truncated
 
 
-def test_window_edges_are_inclusive_and_newer_jobs_are_skipped() -> None:
+def test_the_window_is_half_open_and_newer_jobs_are_skipped() -> None:
+    """``[start, end)``: a job created exactly at a boundary is in one digest, never two."""
     jobs = [
         wire("after-end", END + timedelta(seconds=1), state="Failed"),
-        wire("at-end", END, state="Failed"),
+        wire("at-end", END, state="Failed"),  # the next digest's, at its start
+        wire("just-before-end", END - timedelta(seconds=1), state="Failed"),
         wire("middle", END - timedelta(hours=12)),
         wire("at-start", START, state="Failed"),
         wire("before-start", START - timedelta(seconds=1), state="Failed"),
@@ -146,10 +150,14 @@ def test_window_edges_are_inclusive_and_newer_jobs_are_skipped() -> None:
     ]
     stats = run(Pages(jobs))
     assert stats.jobs == 3
-    assert stats.skipped_newer == 1
-    assert [f.job_id for f in stats.newest_failures] == ["at-end", "at-start"]
+    assert stats.skipped_newer == 2
+    assert [f.job_id for f in stats.newest_failures] == ["just-before-end", "at-start"]
     assert stats.failure_buckets[0] == 1  # window start: first bucket
-    assert stats.failure_buckets[-1] == 1  # window end: last bucket, not out of range
+    assert stats.failure_buckets[-1] == 1  # just before the end: last bucket
+    following = scan(
+        Pages(jobs), window_start=END, window_end=END + timedelta(hours=24), max_pages=5
+    )
+    assert [f.job_id for f in following.newest_failures] == ["after-end", "at-end"]
 
 
 def test_bound_hit_marks_truncated_and_makes_no_further_request() -> None:
@@ -176,7 +184,7 @@ def test_repeated_token_ends_the_scan_with_a_note() -> None:
             yield SmartJobPage.from_wire(
                 {
                     "SmartJobList": spaced(
-                        100, timedelta(seconds=1), END - timedelta(minutes=i * 5)
+                        100, timedelta(seconds=1), END - timedelta(minutes=i * 5, seconds=1)
                     ),
                     "NextToken": "same",
                 }

@@ -9,6 +9,7 @@ it simply posts.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -96,6 +97,7 @@ def deliver_digest(
     region: str | None = None,
     persistence: BasePersistenceLayer | None = None,
     lambda_context: LambdaContext | None = None,
+    time_left: Callable[[], float] | None = None,
 ) -> DeliveryResult:
     """Build the digest for the window ending at ``now`` and post it to ``channel``.
 
@@ -114,7 +116,9 @@ def deliver_digest(
         jobs: int | None = None
         failed: int | None = None
         try:
-            stats = build_digest(client, window=window, now=now, max_pages=max_pages)
+            stats = build_digest(
+                client, window=window, now=now, max_pages=max_pages, time_left=time_left
+            )
         except IceError as error:
             log.error(
                 "digest for %s could not be built: %s (RequestId %s). %s",
@@ -128,7 +132,7 @@ def deliver_digest(
             kind: Kind = "ice_error"
             error_text: str | None = f"ice:{error.code}"
         else:
-            show_failed = button_value.show_failed(window, region)
+            show_failed = button_value.show_failed(window, region, until=now)
             message = render_digest(stats, region=region, show_failed_value=show_failed)
             kind, error_text, jobs, failed = "digest", None, stats.jobs, stats.failed
         try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
@@ -32,6 +32,9 @@ DEFAULT_MAX_PAGES: Final = 50
 PAGE_SIZE: Final = 100
 NEWEST_FAILURES: Final = 5
 MAX_BUCKETS: Final = 48
+TIME_FOR_A_PAGE: Final = 12.0
+"""Seconds kept in hand before another page: one ICE call at worst (its 8 s retry deadline),
+then rendering, the Slack post and the idempotency record."""
 
 # Bounded keys: hostile or drifting data (thousands of distinct new JobType strings)
 # must not grow the state. Known values always get their own key.
@@ -79,6 +82,7 @@ class DigestStats:
     skipped_newer: int = 0
     pages: int = 0
     truncated: bool = False
+    stopped_early: bool = False
     note: str | None = None
 
     def __post_init__(self) -> None:
@@ -185,14 +189,18 @@ def scan(
     window_start: datetime,
     window_end: datetime,
     max_pages: int,
+    time_left: Callable[[], float] | None = None,
 ) -> DigestStats:
-    """Aggregate newest-first pages over ``[window_start, window_end]``.
+    """Aggregate newest-first pages over the half-open window ``[window_start, window_end)``.
 
+    Half-open, so a job created exactly at a boundary belongs to one digest, never two.
     Stops consuming ``pages`` at the first job older than ``window_start`` (so the
     iterator makes no further request) or after ``max_pages`` pages; in the latter
     case, when the last page still had a ``NextToken``, ``truncated`` is set.
-    Jobs newer than ``window_end`` are skipped (a schedule that fires late still
-    reports the window it was meant for). A ``RepeatedTokenError`` raised by the
+    Jobs at or after ``window_end`` are skipped (a schedule that fires late still
+    reports the window it was meant for). With ``time_left`` (seconds, e.g. Lambda's
+    remaining time), the scan stops before a page it may not have time for and says so
+    in ``note``: a partial digest beats none. A ``RepeatedTokenError`` raised by the
     iterator ends the scan with a ``note``; other errors propagate.
     """
     if max_pages < 1:
@@ -200,16 +208,29 @@ def scan(
     stats = DigestStats(window_start=window_start, window_end=window_end)
     iterator: Iterator[SmartJobPage] = iter(pages)
     try:
-        return _scan(stats, iterator, max_pages)
+        return _scan(stats, iterator, max_pages, time_left)
     finally:
         close = getattr(iterator, "close", None)
         if close is not None:  # end a paging generator now rather than at garbage collection
             close()
 
 
-def _scan(stats: DigestStats, iterator: Iterator[SmartJobPage], max_pages: int) -> DigestStats:
+def _scan(
+    stats: DigestStats,
+    iterator: Iterator[SmartJobPage],
+    max_pages: int,
+    time_left: Callable[[], float] | None,
+) -> DigestStats:
     try:
         while True:
+            if time_left is not None and stats.pages and time_left() < TIME_FOR_A_PAGE:
+                stats.note = (
+                    f"Counted the newest {stats.jobs:,} jobs only ({stats.pages:,} pages): "
+                    "ICE was slow and time ran out before the rest of the window."
+                )
+                stats.stopped_early = True
+                log.warning("digest scan stopped early: %s", stats.note)
+                return stats
             page = next(iterator, None)
             if page is None:
                 return stats
@@ -236,7 +257,7 @@ def _consume(stats: DigestStats, page: SmartJobPage) -> bool:
         if created is not None:
             if created < stats.window_start:
                 return True
-            if created > stats.window_end:
+            if created >= stats.window_end:
                 stats.skipped_newer += 1
                 continue
         stats.add(job)
@@ -249,9 +270,12 @@ def build_digest(
     window: timedelta = DEFAULT_WINDOW,
     now: datetime,
     max_pages: int = DEFAULT_MAX_PAGES,
+    time_left: Callable[[], float] | None = None,
 ) -> DigestStats:
     """Scan ICE for the ``window`` ending at ``now``; ICE errors other than a repeated token raise."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     pages = client.iter_pages(sort_by=SortBy.NEWEST, max_results=PAGE_SIZE)
-    return scan(pages, window_start=now - window, window_end=now, max_pages=max_pages)
+    return scan(
+        pages, window_start=now - window, window_end=now, max_pages=max_pages, time_left=time_left
+    )

@@ -45,7 +45,7 @@ class SlackStub:
     response_url answer that many seconds (``stop()`` cuts it short); ``api_errors``
     makes a Web API method answer ``{"ok": false, "error": …}`` every time, and
     ``api_replies`` queues one-off answers per method (used up in order, then the
-    usual one). Clearing ``hold`` keeps Web API calls waiting (after they are recorded)
+    usual one); a queued ``{"status": 503}`` answers that HTTP status with an HTML page. Clearing ``hold`` keeps Web API calls waiting (after they are recorded)
     until it is set again. Messages get ``ts`` values ``1.000100``, ``2.000200``… in
     the order they arrive.
     """
@@ -105,7 +105,11 @@ class SlackStub:
                     self._answer(stub.response_status, stub.response_body, "text/html")
                     return
                 stub.hold.wait()  # stop() sets it too
-                self._answer(200, json.dumps(stub._api_answer(post)), "application/json")
+                answer = stub._api_answer(post)
+                if "status" in answer:
+                    self._answer(answer["status"], "<html>Slack is down</html>", "text/html")
+                    return
+                self._answer(200, json.dumps(answer), "application/json")
 
             def _answer(self, status: int, text: str, kind: str) -> None:
                 data = text.encode()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from bot.ice._enums import JobState
 from bot.names import ACTION_SHOW_FAILED
+from bot.query import duration_words
 from bot.render._blocks import (
     MAX_BLOCKS,
     MAX_BUTTON_VALUE,
@@ -42,17 +43,6 @@ LEGEND: Final = " · ".join(f"{STATE_EMOJI[s]} {s.value.lower()}" for s in STATE
 _CUTS: Final = ((200, 80, 40), (100, 50, 24), (50, 30, 16), (20, 16, 10))
 
 
-def window_label(window: timedelta) -> str:
-    """``24 h``, ``7 d``, ``90 min``: for people, where ``format_duration`` is for the grammar."""
-    minutes = int(window.total_seconds() // 60)
-    if minutes % 60:
-        return f"{minutes} min"
-    hours = minutes // 60
-    if hours % 24 == 0 and hours > 48:
-        return f"{hours // 24} d"
-    return f"{hours} h"
-
-
 def percent(part: int, whole: int) -> str:
     """``3.0%``; a non-zero share never reads as ``0.0%``."""
     if whole <= 0:
@@ -74,7 +64,7 @@ def sparkline(buckets: list[int]) -> str:
 
 def summary_line(stats: DigestStats, *, region: str | None = None) -> str:
     """The notification text: ``Last 24 h: 1,234 jobs, 37 failed (3.0%)``, standing alone."""
-    head = f"Last {window_label(stats.window)}"
+    head = f"Last {duration_words(stats.window)}"
     if stats.jobs == 0:
         line = f"{head}: no jobs"
     else:
@@ -82,7 +72,7 @@ def summary_line(stats: DigestStats, *, region: str | None = None) -> str:
             f"{head}: {stats.jobs:,} jobs, {stats.failed:,} failed "
             f"({percent(stats.failed, stats.jobs)})"
         )
-    if stats.truncated:
+    if stats.truncated or stats.stopped_early:
         line += f" (newest {stats.jobs:,} jobs only)"
     if region:
         line += f" · {fit(region, 40)}"  # Slack parses ``text`` as mrkdwn too
@@ -107,7 +97,7 @@ def render_digest(stats: DigestStats, *, region: str, show_failed_value: str) ->
 def _digest_blocks(
     stats: DigestStats, region: str, button_value: str, title_cut: int, id_cut: int, label_cut: int
 ) -> list[dict[str, Any]]:
-    window = window_label(stats.window)
+    window = duration_words(stats.window)
     blocks: list[dict[str, Any]] = [
         header(f"📊 Smart jobs digest · {_day(stats.window_end)}"),
         context(
@@ -131,7 +121,7 @@ def _digest_blocks(
 
     peak = max(stats.failure_buckets)
     width = stats.bucket_width
-    per = "hour" if width == timedelta(hours=1) else f"{window_label(width)}"
+    per = "hour" if width == timedelta(hours=1) else f"{duration_words(width)}"
     spark = [f"*Failures per {per}*", f"`{sparkline(stats.failure_buckets)}`"]
     span = f"{date_token(stats.window_start, '{time}')} → {date_token(stats.window_end, '{time}')}"
     if peak:
@@ -207,7 +197,7 @@ def _notes(stats: DigestStats) -> list[str]:
 
 def render_digest_failure(error: IceError, *, region: str, window: timedelta) -> dict[str, Any]:
     """A short notice in place of the digest: what ICE said, the RequestId, what to do."""
-    label = window_label(window)
+    label = duration_words(window)
     rid = error.request_id
     text = f"The digest for the last {label} could not be built: ICE error {fit(error.code, 80)}"
     text += f" (RequestId {fit(rid, 80)})" if rid else ""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from bot.filters import format_query
 from bot.ice._enums import SortBy
 from bot.names import ACTION_NEXT, ACTION_REFRESH, ACTION_SHARE, COMMAND
-from bot.query import DEFAULT_LIMIT, TYPE_LABELS, Query, format_duration
+from bot.query import DEFAULT_LIMIT, TYPE_LABELS, Query, window_words
 from bot.render._blocks import (
     MAX_SECTION,
     MAX_TEXT,
@@ -67,8 +67,10 @@ def subject(query: Query, count: int) -> str:
     if query.job_type is not None:
         words.append(TYPE_LABELS[query.job_type])
     words.append("job" if count == 1 else "jobs")
-    window = f" in the last {format_duration(query.since)}" if query.since else ""
-    return " ".join(words) + window
+    if query.since is None:
+        return " ".join(words)
+    window = window_words(query.since, query.until)
+    return " ".join(words) + f" in the {window}"
 
 
 def count_phrase(shown: int, total: int | None) -> str:
@@ -98,7 +100,7 @@ def summary(view: PageView) -> str:
 
 def broader(query: Query, prefix: str = COMMAND) -> list[str]:
     """Commands that would find more than ``query`` did, broadest useful first."""
-    base = replace(query, limit=DEFAULT_LIMIT)
+    base = replace(query, limit=DEFAULT_LIMIT, until=None)
     options: list[Query] = []
     if query.job_type is not None:
         options.append(replace(base, job_type=None))

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from bot.ice._enums import JobState
 from bot.names import CLI
-from bot.render._digest import STATE_ORDER, percent, sparkline, window_label
+from bot.query import duration_words
+from bot.render._digest import STATE_ORDER, percent, sparkline
 from bot.render._jobs import UNTITLED, state_label, type_label, usable_time
 from bot.render._mrkdwn import age, fit_plain
 from bot.render._page import PageView, broader, count_phrase, summary
@@ -93,10 +94,10 @@ def render_digest_text(stats: DigestStats, *, region: str, tz: tzinfo = UTC) -> 
     zone = end.tzname() or ""
     lines = [
         f"Smart jobs digest · {_plain(region, 40)}",
-        f"Last {window_label(stats.window)}: {start:{fmt}} → {end:{fmt}} {zone}".rstrip(),
+        f"Last {duration_words(stats.window)}: {start:{fmt}} → {end:{fmt}} {zone}".rstrip(),
     ]
     if stats.jobs == 0:
-        lines.append(f"No jobs in the last {window_label(stats.window)}.")
+        lines.append(f"No jobs in the last {duration_words(stats.window)}.")
         lines.extend(_plain_notes(stats))
         return "\n".join(lines) + "\n"
     lines.append(
@@ -120,7 +121,7 @@ def render_digest_text(stats: DigestStats, *, region: str, tz: tzinfo = UTC) -> 
         rest = [" " * (w - _width(c)) + c for c, w in zip(row[1:], widths[1:], strict=True)]
         lines.append("  ".join([first, *rest]).rstrip())
     lines.append("")
-    per = "hour" if stats.bucket_width == timedelta(hours=1) else window_label(stats.bucket_width)
+    per = "hour" if stats.bucket_width == timedelta(hours=1) else duration_words(stats.bucket_width)
     lines.append(
         f"Failures per {per} ({start:%H:%M} → {end:%H:%M}): {sparkline(stats.failure_buckets)}"
         f"  peak {max(stats.failure_buckets):,}"

@@ -11,7 +11,7 @@ import logging
 
 from bot import button_value, filters
 from bot.ice._errors import IceError
-from bot.lookup import fetch_page, has_next
+from bot.lookup import fetch_page, fetch_window_page, has_next
 from bot.query import Query
 from bot.render import (
     PageView,
@@ -31,15 +31,30 @@ def page_answer(
     services: Services, where: button_value.Decoded, *, shared_by: str | None = None
 ) -> Answer:
     """One page of a query (first, next or again), with its buttons."""
-    query, token, number = where
+    query, token, number = where.query, where.token, where.page
     region = query.region or services.settings.ice_region
     try:
-        page = fetch_page(services.ice(region), query, token, now=services.now(), number=number)
-        next_value = (
-            button_value.encode(query, page.next_token, number + 1)
-            if has_next(page, query, by_number=where.by_number)
-            else None
-        )
+        client = services.ice(region)
+        if query.until is not None:
+            page, resume = fetch_window_page(
+                client, query, ice_page=where.ice_page, skip=where.skip
+            )
+            next_value = (
+                button_value.encode(query, None, number + 1, ice_page=resume[0], skip=resume[1])
+                if resume
+                else None
+            )
+            refresh_value = button_value.encode(
+                query, None, number, ice_page=where.ice_page, skip=where.skip
+            )
+        else:
+            page = fetch_page(client, query, token, now=services.now(), number=number)
+            next_value = (
+                button_value.encode(query, page.next_token, number + 1)
+                if has_next(page, query, by_number=where.by_number)
+                else None
+            )
+            refresh_value = button_value.encode(query, token, number)
         view = PageView(
             query=query,
             page=page,
@@ -47,7 +62,7 @@ def page_answer(
             now=services.now(),
             page_number=number,
             next_value=next_value,
-            refresh_value=button_value.encode(query, token, number),
+            refresh_value=refresh_value,
             shared_by=shared_by,
         )
         message = render_page(view)
@@ -64,11 +79,11 @@ def digest_answer(services: Services, query: Query) -> Answer:
 
     window = query.since or DEFAULT_WINDOW
     region = query.region or services.settings.ice_region
+    now = services.now()
     try:
-        stats = build_digest(services.ice(region), window=window, now=services.now())
-        message = render_digest(
-            stats, region=region, show_failed_value=button_value.show_failed(window, query.region)
-        )
+        stats = build_digest(services.ice(region), window=window, now=now)
+        show_failed = button_value.show_failed(window, query.region, until=now)
+        message = render_digest(stats, region=region, show_failed_value=show_failed)
     except Exception as error:
         return _failure(services, error, query)
     return Answer(message)

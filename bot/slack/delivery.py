@@ -42,12 +42,15 @@ SLACK_HINTS: Final[dict[str, str]] = {
     "ratelimited": "Slack is rate limiting the app: it is tried again later",
     "msg_too_long": "the message was too long: this is a bug, please report it",
     "unreachable": "check SLACK_API_URL and the network path to Slack",
+    "server_error": "Slack had a server error: it is tried again later",
 }
 _FALLBACK_HINT: Final = "see https://api.slack.com/methods/chat.postMessage#errors"
 
 PERMANENT: Final = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
 """Refusals that will not pass by themselves: the channel must change, or the bot be invited."""
-TRANSIENT: Final = frozenset({"ratelimited", "unreachable", "fatal_error", "internal_error"})
+TRANSIENT: Final = frozenset(
+    {"ratelimited", "unreachable", "server_error", "fatal_error", "internal_error"}
+)
 """Refusals worth another try later (Slack's 5xx come through as ``unreachable`` or these)."""
 
 
@@ -163,7 +166,10 @@ def _call(
             **arguments,
         )
     except SlackApiError as error:
+        status = error.response.status_code
         code = str(error.response.get("error") or "unknown_error")
+        if status >= 500 or status == 429:
+            code = "ratelimited" if status == 429 else "server_error"
         needed = error.response.get("needed")
         refusal = Refusal(code, str(needed) if needed else None, setting)
     except (SlackClientError, OSError) as error:
