@@ -242,3 +242,38 @@ def moto_server() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+AWS_TEST_ENV = {
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+}
+
+
+@pytest.fixture
+def dynamodb_table(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh table shaped like the template's (key ``id``, TTL ``expiration``) on moto's
+    server, reached over HTTP by our signed calls and by boto3 (Powertools) alike."""
+    import uuid
+
+    import boto3
+
+    for name, value in AWS_TEST_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_server)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    name = f"smartjobs-{uuid.uuid4().hex[:8]}"
+    client = boto3.client("dynamodb", endpoint_url=moto_server)
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    from handler import _schedule
+
+    monkeypatch.setattr(_schedule, "_persistence", None)
+    yield name
+    client.delete_table(TableName=name)

@@ -3,20 +3,29 @@ cold start, and what the ack path must never load."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 import handler.app as entry
 from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
-from bot.local import LambdaContext, schedule_event
+from bot.local import (
+    LambdaContext,
+    function_url_event,
+    schedule_event,
+    sign_slack,
+    slash_command_body,
+)
 from bot.local.demo import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET, local_deployment
+from bot.render._slack_text import find_button
 from handler import _schedule
 
 AWS = {
@@ -41,23 +50,10 @@ def test_refused_self_invoke_still_answers_and_logs_the_fix(
     assert any("lambda:InvokeFunction" in r.getMessage() for r in caplog.records)
 
 
-@pytest.fixture
-def digest_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    for name, value in AWS.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        boto3.client("dynamodb").create_table(
-            TableName="smartjobs-digest",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        monkeypatch.setattr(_schedule, "_persistence", None)
-        yield "smartjobs-digest"
-
-
-def test_schedule_posts_one_digest_per_window_even_when_delivered_twice(digest_table: str) -> None:
-    env = {"DIGEST_CHANNEL": "C0DIGEST", "DIGEST_TABLE": digest_table}
+def test_schedule_posts_one_digest_per_window_even_when_delivered_twice(
+    dynamodb_table: str,
+) -> None:
+    env = {"DIGEST_CHANNEL": "C0DIGEST", "DIGEST_TABLE": dynamodb_table}
     with local_deployment(count=200, environ=env) as local:
         event = schedule_event()
         first = local.handler(event, LambdaContext())
@@ -150,3 +146,145 @@ with local_deployment(count=10) as local:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+# -- the digest under faults -------------------------------------------------------------------
+
+WIRE = "%Y-%m-%dT%H:%M:%SZ"
+DIGEST_AT = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=6)
+
+
+def job(n: int, created: datetime, state: str = "Failed") -> dict[str, Any]:
+    return {
+        "JobId": f"{n:032x}",
+        "Title": f"job {n}",
+        "JobType": "ASR",
+        "JobState": state,
+        "CreateTime": created.strftime(WIRE),
+    }
+
+
+def window_dataset() -> list[dict[str, Any]]:
+    """Failures after the digest's window (30), in it (25, with finished jobs between), and
+    before it (20)."""
+    newer = [job(i, DIGEST_AT + timedelta(minutes=5 + i)) for i in range(30)]
+    inside = [job(100 + i, DIGEST_AT - timedelta(minutes=30 * i + 1)) for i in range(25)]
+    finished = [
+        job(200 + i, DIGEST_AT - timedelta(minutes=17 * i + 2), "Finished") for i in range(40)
+    ]
+    older = [job(300 + i, DIGEST_AT - timedelta(hours=25, minutes=i)) for i in range(20)]
+    return newer + inside + finished + older
+
+
+def test_show_failed_lists_the_digests_own_window_hours_later(dynamodb_table: str) -> None:
+    env = {"DIGEST_CHANNEL": "C0DIGEST", "DIGEST_TABLE": dynamodb_table}
+    with local_deployment(jobs=window_dataset(), environ=env) as local:
+        local.handler(schedule_event(DIGEST_AT.strftime(WIRE)), LambdaContext())
+        (digest,) = local.slack.calls("chat.postMessage")
+        assert digest.body["text"].startswith("Last 24 h: 65 jobs, 25 failed")
+        value = find_button(digest.body, "show_failed")
+        assert value is not None
+        url, _, _ = local.press("show_failed", value)
+        seen: list[str] = []
+        pages = 0
+        while True:
+            (answer,) = local.slack.to(url)
+            pages += 1
+            seen += re.findall(r"`([0-9a-f]{32})`", json.dumps(answer.body["blocks"]))
+            assert "24 h to" in answer.body["blocks"][0]["text"]["text"]
+            following = find_button(answer.body, "next_page")
+            if following is None:
+                break
+            url, _, _ = local.press("next_page", following)
+    assert seen == [f"{100 + i:032x}" for i in range(25)], "exactly the window's failures"
+    assert pages == 3
+
+
+def test_time_running_out_posts_a_partial_digest_with_a_note(dynamodb_table: str) -> None:
+    env = {"DIGEST_CHANNEL": "C0DIGEST", "DIGEST_TABLE": dynamodb_table}
+    with local_deployment(count=5000, seed=3, environ=env) as local:
+        # ICE is slow: each page costs 20 s of the invocation's 60.
+        context = LambdaContext(remaining_ms=lambda: max(60_000 - 20_000 * local.ice.calls, 500))
+        result = local.handler(schedule_event(), context)
+        (post,) = local.slack.calls("chat.postMessage")
+        assert local.ice.calls == 3
+    assert result["statusCode"] == 200
+    assert "(newest 300 jobs only)" in post.body["text"]
+    assert "time ran out" in json.dumps(post.body["blocks"])
+
+
+def test_a_slack_outage_fails_the_invocation_and_lambdas_retry_posts_once(
+    dynamodb_table: str,
+) -> None:
+    env = {"DIGEST_CHANNEL": "C0DIGEST", "DIGEST_TABLE": dynamodb_table}
+    with local_deployment(count=100, environ=env) as local:
+        local.slack.api_replies["chat.postMessage"] = [{"status": 503}]
+        event = schedule_event()
+        with pytest.raises(_schedule.DigestNotPosted):
+            local.handler(event, LambdaContext())
+        retried = local.handler(event, LambdaContext())  # Lambda's own retry of the event
+        again = local.handler(event, LambdaContext())  # and a duplicate delivery after that
+        posts = local.slack.calls("chat.postMessage")
+    assert len(posts) == 2, "the refused post and the retry's"
+    assert retried["body"] == "posted" and again["body"] == "duplicate"
+
+
+def test_an_ice_failure_notice_is_posted_once_across_redeliveries(dynamodb_table: str) -> None:
+    env = {
+        "DIGEST_CHANNEL": "C0DIGEST",
+        "DIGEST_TABLE": dynamodb_table,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "definitely-wrong-secret-value",
+    }
+    with local_deployment(count=50, environ=env) as local:
+        event = schedule_event()
+        first = local.handler(event, LambdaContext())
+        again = local.handler(event, LambdaContext())
+        (notice,) = local.slack.calls("chat.postMessage")
+    assert first["body"] == "ice:SignatureDoesNotMatch" and again["body"] == "duplicate"
+    assert notice.body["text"].startswith("The digest for the last 24 h could not be built")
+
+
+# -- every Slack request answered once --------------------------------------------------------
+
+
+def test_a_lazy_event_delivered_twice_is_answered_once(dynamodb_table: str) -> None:
+    with local_deployment(count=40, environ={"DIGEST_TABLE": dynamodb_table}) as local:
+        url = local.slack.response_url()
+        body = slash_command_body("failed", response_url=url)
+        local.handler(function_url_event(body, sign_slack(local.secret, body)), LambdaContext())
+        (lazy,) = local.lam.pending
+        local.handler(lazy, LambdaContext())
+        local.handler(json.loads(json.dumps(lazy)), LambdaContext())  # Lambda's retry
+        assert len(local.slack.to(url)) == 1
+
+
+def test_a_self_invoke_that_timed_out_after_lambda_took_it_answers_once(
+    dynamodb_table: str,
+) -> None:
+    with local_deployment(count=40, environ={"DIGEST_TABLE": dynamodb_table}) as local:
+        local.lam.lose_answer = True
+        url = local.slack.response_url()
+        # The ack answers inline; then Lambda runs the event it took after all.
+        ack, _, ran = local.send(slash_command_body("failed", response_url=url))
+        assert ack["statusCode"] == 200 and ran == 1
+        (answer,) = local.slack.to(url)
+        assert answer.body["blocks"][0]["type"] == "header"
+
+
+def test_a_lazy_run_that_died_before_answering_is_taken_over_by_the_retry(
+    dynamodb_table: str,
+) -> None:
+    from bot.aws import AwsClient
+    from bot.store.claims import DynamoClaims
+
+    with local_deployment(count=40, environ={"DIGEST_TABLE": dynamodb_table}) as local:
+        url = local.slack.response_url()
+        body = slash_command_body("failed", response_url=url)
+        local.handler(function_url_event(body, sign_slack(local.secret, body)), LambdaContext())
+        (lazy,) = local.lam.pending
+        key = hashlib.sha256(lazy["headers"]["x-slack-signature"].encode()).hexdigest()[:32]
+        claims = DynamoClaims(dynamodb_table, AwsClient)
+        assert claims.begin(f"{key}#run_list", busy_for=-1)  # a run that started and died
+        local.handler(lazy, LambdaContext())
+        assert len(local.slack.to(url)) == 1, "the retry answered"
+        assert not claims.begin(f"{key}#run_list", busy_for=60), "and marked it answered"

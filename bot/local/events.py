@@ -8,6 +8,7 @@ import hmac
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -142,7 +143,10 @@ def schedule_event(when: str | None = None) -> dict[str, Any]:
 
 @dataclass
 class LambdaContext:
-    """The attributes of Lambda's context object that Bolt and Powertools read."""
+    """The attributes of Lambda's context object that Bolt and Powertools read.
+
+    ``remaining_ms``, when given, answers ``get_remaining_time_in_millis`` (a test's clock).
+    """
 
     function_name: str = "smartjobs-local"
     function_version: str = "$LATEST"
@@ -151,6 +155,7 @@ class LambdaContext:
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     log_group_name: str = "/aws/lambda/smartjobs-local"
     log_stream_name: str = "local"
+    remaining_ms: Callable[[], int] | None = None
 
     def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+        return self.remaining_ms() if self.remaining_ms else 60_000

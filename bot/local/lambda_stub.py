@@ -17,7 +17,11 @@ class InvokeRefused(Exception):
 
 @dataclass
 class LocalLambda:
+    """``refuse``: every invoke raises (a missing grant). ``lose_answer``: the event is
+    queued, then the call raises as a client-side timeout would (Lambda took it anyway)."""
+
     refuse: bool = False
+    lose_answer: bool = False
     pending: list[dict[str, Any]] = field(default_factory=list)
     invoked: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -30,6 +34,8 @@ class LocalLambda:
         with self._lock:
             self.pending.append(json.loads(Payload))
             self.invoked += 1
+        if self.lose_answer:
+            raise TimeoutError("the Invoke call timed out after Lambda had queued the event")
         return {"StatusCode": 202}
 
     def run_pending(self, handler: Callable[[dict[str, Any], Any], Any], context: Any) -> int:
