@@ -2,15 +2,21 @@
 
 Everything is built once per container, at import (Lambda's init phase): settings (and the
 SECRETS_ARN secret), the Bolt app, its Lambda adapter. The app itself knows nothing of Lambda.
+
+The secret is read again after ``SECRETS_TTL`` seconds (default 300), and at once (at most
+every 30 s) when a request fails verification with the signing secret in hand: a rotated
+secret is picked up without a cold start, and a flood of forged requests cannot make every
+one of them a Secrets Manager call.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 from slack_bolt import App
 
@@ -24,12 +30,18 @@ from handler._adapter import LambdaAdapter
 from handler._telemetry import CONFIG_ERRORS, SLACK_REQUESTS, count, logger, metrics, record
 
 
+FORCED_REFRESH_INTERVAL: Final = 30.0
+
+
 @dataclass
 class Runtime:
     settings: Settings
     services: Services
     app: App
     slack: LambdaAdapter
+    built: float = field(default_factory=time.monotonic)
+    refreshed: float = field(default_factory=time.monotonic)
+    """When the secret was last read (whether or not it had changed)."""
 
 
 def build_runtime(environ: Mapping[str, str] | None = None, **overrides: Any) -> Runtime:
@@ -59,6 +71,32 @@ def _boot() -> tuple[Runtime | None, str | None]:
 runtime, config_error = _boot() if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") else (None, None)
 
 
+def _secret_ttl() -> float:
+    try:
+        return max(float(os.environ.get("SECRETS_TTL", "300")), 0.0)
+    except ValueError:
+        return 300.0
+
+
+def refresh(reason: str) -> bool:
+    """Read the secret again; rebuild the runtime if it changed. True when it changed."""
+    global runtime
+    if runtime is None or not os.environ.get("SECRETS_ARN"):
+        return False
+    runtime.refreshed = time.monotonic()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        logger.warning("secret not re-read (%s): keeping the one in hand. %s", reason, error)
+        return False
+    if settings == runtime.settings:
+        return False
+    logger.info("the secret changed (%s): rebuilding", reason)
+    runtime.services.close()
+    runtime = build_runtime()
+    return True
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -71,7 +109,16 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         count(CONFIG_ERRORS)
         logger.error("refusing the request: %s", config_error)
         return {"statusCode": 500, "body": "smartjobs is not configured; see the function's logs."}
+    if time.monotonic() - runtime.refreshed > _secret_ttl():
+        refresh("its time to live passed")
     if _schedule.is_schedule(event):
         return _schedule.run_digest(runtime, event, context)
     count(SLACK_REQUESTS)
-    return runtime.slack.handle(event, context)
+    response = runtime.slack.handle(event, context)
+    if (
+        response.get("body") == "bad signature"
+        and time.monotonic() - runtime.refreshed > FORCED_REFRESH_INTERVAL
+        and refresh("a request failed verification")
+    ):
+        response = runtime.slack.handle(event, context)
+    return response

@@ -9,6 +9,8 @@ import logging
 import re
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -288,3 +290,93 @@ def test_a_lazy_run_that_died_before_answering_is_taken_over_by_the_retry(
         local.handler(lazy, LambdaContext())
         assert len(local.slack.to(url)) == 1, "the retry answered"
         assert not claims.begin(f"{key}#run_list", busy_for=60), "and marked it answered"
+
+
+# -- a rotated secret ---------------------------------------------------------------------------
+
+ROTATED = "rotated-signing-secret-value"
+
+
+@pytest.fixture
+def rotate_secret(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The deployment's settings in a Secrets Manager secret on moto's server (the handler
+    boots from it on its next invocation); calling the fixture's value rotates the signing
+    secret to ``ROTATED``."""
+    botocore_log = logging.getLogger("botocore")
+    level = botocore_log.level
+    botocore_log.setLevel(logging.WARNING)  # boto3's DEBUG log would echo the secret
+    client = boto3.client(
+        "secretsmanager",
+        region_name="us-east-1",
+        endpoint_url=moto_server,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    values = {
+        "SLACK_SIGNING_SECRET": DEMO_SIGNING_SECRET,
+        "SLACK_BOT_TOKEN": DEMO_BOT_TOKEN,
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_ACCESS_KEY_SECRET,
+    }
+    arn = client.create_secret(Name=f"smartjobs-{time.time_ns()}", SecretString=json.dumps(values))[
+        "ARN"
+    ]
+    for name, value in {
+        **AWS,
+        "SECRETS_ARN": arn,
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_server,
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SECRETS_TTL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(entry, "runtime", None)
+    monkeypatch.setattr(entry, "config_error", None)
+
+    def rotate() -> None:
+        client.put_secret_value(
+            SecretId=arn, SecretString=json.dumps({**values, "SLACK_SIGNING_SECRET": ROTATED})
+        )
+
+    try:
+        yield rotate
+    finally:
+        botocore_log.setLevel(level)
+        if entry.runtime is not None:
+            entry.runtime.services.close()
+
+
+def help_request(secret: str) -> dict[str, Any]:
+    body = slash_command_body("help", response_url="http://127.0.0.1:9/response/x")
+    return function_url_event(body, sign_slack(secret, body))
+
+
+def test_a_rotated_signing_secret_is_picked_up_after_a_failed_verification(
+    rotate_secret: Any,
+) -> None:
+    assert (
+        entry.lambda_handler(help_request(DEMO_SIGNING_SECRET), LambdaContext())["statusCode"]
+        == 200
+    )
+    rotate_secret()
+    assert entry.runtime is not None
+    entry.runtime.refreshed -= 31  # half a minute has passed since the secret was read
+    answered = entry.lambda_handler(help_request(ROTATED), LambdaContext())
+    assert answered["statusCode"] == 200, "re-read at once, then verified"
+    assert entry.runtime.settings.slack_signing_secret == ROTATED
+    read_at = entry.runtime.refreshed
+    for _ in range(20):  # forged requests right after: no stampede on Secrets Manager
+        refused = entry.lambda_handler(help_request("forged-by-someone"), LambdaContext())
+        assert refused["statusCode"] == 401
+    assert entry.runtime.refreshed == read_at
+
+
+def test_the_secret_is_read_again_after_its_time_to_live(
+    rotate_secret: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (
+        entry.lambda_handler(help_request(DEMO_SIGNING_SECRET), LambdaContext())["statusCode"]
+        == 200
+    )
+    rotate_secret()
+    monkeypatch.setenv("SECRETS_TTL", "0")
+    assert entry.lambda_handler(help_request(ROTATED), LambdaContext())["statusCode"] == 200
