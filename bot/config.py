@@ -24,6 +24,56 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message names it and how to fix it."""
 
 
+def ice_region(value: str | None) -> str:
+    """``ICE_REGION``, held to the regions ICE is offered in (as ``region:`` is)."""
+    from bot.filters import FilterError, region
+
+    if not value:
+        return DEFAULT_REGION
+    try:
+        return region(value)
+    except FilterError as error:
+        raise ConfigError(f"ICE_REGION: {error}") from None
+
+
+def ice_endpoint(value: str | None, name: str = "ICE_ENDPOINT") -> str | None:
+    """An endpoint override such as ``http://127.0.0.1:8787``, checked; never echoes a password.
+
+    A ``user:password@`` part is refused (ICE takes signed requests, not basic auth) and only
+    ever shown as ``***@``.
+    """
+    from urllib.parse import urlsplit
+
+    if not value:
+        return None
+    shown = _redacted(value)
+    hint = f"{name} must be a URL like http://127.0.0.1:8787 or https://ice.cn-beijing.aliyuncs.com"
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"{hint}, not {shown} (bad port).") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{hint}, not {shown}.")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(f"{hint}, without a user or password: {shown}.")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigError(f"{hint}, without a path or query: {shown}.")
+    if port == 0:
+        raise ConfigError(f"{hint}, not {shown} (port 0).")
+    return value.strip().rstrip("/")
+
+
+def _redacted(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return repr(url[:80])
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rsplit("@", 1)[1]
+    return repr(f"{scheme}://{authority}{slash}{path}"[:80])
+
+
 def _id_list(value: str | None) -> frozenset[str]:
     return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
 
@@ -75,8 +125,8 @@ class Settings:
             slack_signing_secret=env["SLACK_SIGNING_SECRET"],
             slack_bot_token=env["SLACK_BOT_TOKEN"],
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
-            ice_region=env.get("ICE_REGION") or DEFAULT_REGION,
-            ice_endpoint=env.get("ICE_ENDPOINT") or None,
+            ice_region=ice_region(env.get("ICE_REGION")),
+            ice_endpoint=ice_endpoint(env.get("ICE_ENDPOINT")),
             digest_channel=env.get("DIGEST_CHANNEL") or None,
             digest_table=env.get("DIGEST_TABLE") or None,
             allowed_team_ids=_id_list(env.get("ALLOWED_TEAM_IDS")),

@@ -285,6 +285,16 @@ def _region(text: str, typed: str) -> str:
     raise FilterError(message, word=typed, suggestion=suggestion)
 
 
+def region(text: str) -> str:
+    """A region name as ``region:`` takes it (configuration uses it too), or FilterError."""
+    return _region(text.strip().casefold(), text.strip())
+
+
+def duration(text: str) -> timedelta:
+    """A window as ``since:`` takes it (``90m``, ``2h``, ``7d``), or FilterError."""
+    return _since(text.strip().casefold(), text.strip())
+
+
 def _table(kind: str, table: dict[str, Any]) -> Callable[[str, str], Any]:
     def lookup(text: str, typed: str) -> Any:
         if text in table:

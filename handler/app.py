@@ -29,7 +29,6 @@ from handler import _schedule
 from handler._adapter import LambdaAdapter
 from handler._telemetry import CONFIG_ERRORS, SLACK_REQUESTS, count, logger, metrics, record
 
-
 FORCED_REFRESH_INTERVAL: Final = 30.0
 
 

@@ -1,86 +1,208 @@
-"""`smartjobs`: the same answers in a terminal, the emulator, a local server, the demo."""
+"""`smartjobs`: the same answers in a terminal, the emulator, a local server, the demo.
+
+Every error is one line on stderr, never a traceback: exit 2 for a mistake in what was typed
+or configured, 1 when a service (ICE, Slack) failed. Options and filters mix in any order
+(``smartjobs query failed --json asr``). Retries and library chatter stay quiet unless
+``-v``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import logging
+import os
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot import filters
-from bot.ice import IceClient, IceError
+from bot.config import ConfigError, ice_endpoint, ice_region
 from bot.names import CLI
 from bot.query import Query
 
+if TYPE_CHECKING:
+    from bot.ice import IceClient
+
 QUERY = f"{CLI} query"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    try:
-        code: int = args.run(args)
-        return code
-    except KeyboardInterrupt:
-        return 130
-    except filters.FilterError as error:
-        print(f"smartjobs: {error}\n\n{filters.usage(QUERY)}", file=sys.stderr)
-        return 2
-    except IceError as error:
-        rid = f" (RequestId {error.request_id})" if error.request_id else ""
-        print(
-            f"smartjobs: {error.code}: {error.message}{rid}\n  hint: {error.hint}", file=sys.stderr
-        )
-        return 1
-    except CliError as error:
-        print(f"smartjobs: {error}", file=sys.stderr)
-        return 2
+USER_ERROR, SERVICE_ERROR = 2, 1
 
 
 class CliError(Exception):
-    """A user-facing problem with the command line or the environment."""
+    """A user-facing problem with the command line or the environment (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """argparse's own mistakes, one line like ours (its default prints usage first)."""
+        raise CliError(f"{message} (see: {self.prog} --help)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        parser = _parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # filters after an option: `query failed --json asr`
+            if not hasattr(args, "filters") or any(word.startswith("-") for word in extra):
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            args.filters = [*args.filters, *extra]
+        _quiet(verbose=args.verbose)
+        code: int = args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `smartjobs query | head`: the reader has all it wanted
+        _mute_stdout()
+        return 0
+    except SystemExit as exit:  # --help, --version
+        return int(exit.code or 0) if not isinstance(exit.code, str) else USER_ERROR
+    except Exception as error:
+        return _report(error)
+    return code
+
+
+def _report(error: Exception) -> int:
+    """One line on stderr for any failure; the exit code says whose it was."""
+    from bot.ice import IceError
+
+    if isinstance(error, filters.FilterError):
+        line, code = f"{error} ({_short_usage()})", USER_ERROR
+    elif isinstance(error, IceError):
+        from bot.ice import CredentialsError
+        from bot.render import ice_error_headline
+
+        rid = f" (RequestId {error.request_id})" if error.request_id else ""
+        line = f"{ice_error_headline(error)}: {error.code}: {error.message}{rid}. {error.hint}"
+        code = USER_ERROR if isinstance(error, CredentialsError) else SERVICE_ERROR
+    elif isinstance(error, CliError | ConfigError):
+        line, code = str(error), USER_ERROR
+    else:
+        logging.getLogger("bot.cli").debug("unexpected failure", exc_info=True)
+        line, code = f"unexpected error ({type(error).__name__}); run with -v for details", 1
+    print(f"{CLI}: {' '.join(line.split())}", file=sys.stderr)
+    return code
+
+
+def _short_usage() -> str:
+    return (
+        f"usage: {QUERY} [state] [type] [newest|oldest] [1-100] [since:2h] [region:…]; {QUERY} help"
+    )
+
+
+def _quiet(*, verbose: bool) -> None:
+    """Retries and the credential chain's own logging only with ``-v``."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR,
+        format=f"{CLI}: %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+    for name in ("credentials", "alibabacloud_credentials", "bot"):
+        logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.CRITICAL)
+    for name in ("httpx", "httpcore"):  # a line per request: more than -v asks for
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # Without it, alibabacloud-credentials probes the ECS metadata address when no key is set.
+    os.environ.setdefault("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+
+
+def _mute_stdout() -> None:
+    """After a broken pipe, let the interpreter's final flush go nowhere instead of failing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, not {text!r}")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"a number from 0 to 1,000,000, not {text!r}")
+    return int(text)
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"a share from 0 to 1 (e.g. 0.05), not {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 60.0:
+        raise argparse.ArgumentTypeError(f"seconds from 0 to 60, not {text!r}")
+    return value
+
+
+def _window(text: str) -> str:
+    try:
+        filters.duration(text)
+    except filters.FilterError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="smartjobs",
+    parser = _Parser(
+        prog=CLI,
         description="Alibaba Cloud ICE smart jobs, from Slack or a terminal.",
-        epilog="Filters are the same words as in Slack: `smartjobs query help` lists them.",
+        epilog=f"Filters are the same words as in Slack: `{QUERY} help` lists them.",
     )
-    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show retries and details")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND", parser_class=_Parser)
 
-    q = sub.add_parser("query", help="list jobs in the terminal (ICE or ICE_ENDPOINT)")
+    def command(name: str, run: Callable[[argparse.Namespace], int], **kw: Any) -> Any:
+        sub_parser = sub.add_parser(name, **kw)
+        sub_parser.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help=argparse.SUPPRESS,
+        )
+        sub_parser.set_defaults(run=run)
+        return sub_parser
+
+    q = command("query", _query, help="list jobs in the terminal (ICE or ICE_ENDPOINT)")
     q.add_argument("filters", nargs="*", help="e.g. failed asr 20, since:2h, oldest")
     q.add_argument("--json", action="store_true", help="print the page as JSON")
     q.add_argument("--token", help="a NextToken from a previous page")
-    q.set_defaults(run=_query)
 
-    e = sub.add_parser("emulator", help="run the local ICE emulator")
-    e.add_argument("--port", type=int, default=8787)
-    e.add_argument("--jobs", type=int, default=500, help="how many jobs to generate")
+    e = command("emulator", _emulator, help="run the local ICE emulator")
+    e.add_argument("--port", type=_port, default=8787)
+    e.add_argument("--jobs", type=_count, default=500, help="how many jobs to generate")
     e.add_argument("--seed", type=int, default=7)
-    e.add_argument("--throttle-rate", type=float, default=0.0, help="share of requests throttled")
-    e.add_argument("--error-rate", type=float, default=0.0, help="share of requests failing 5xx")
-    e.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
-    e.set_defaults(run=_emulator)
+    e.add_argument("--throttle-rate", type=_rate, default=0.0, help="share of requests throttled")
+    e.add_argument("--error-rate", type=_rate, default=0.0, help="share of requests failing 5xx")
+    e.add_argument("--latency", type=_seconds, default=0.0, help="seconds added to every answer")
 
-    s = sub.add_parser("serve", help="the Bolt app over HTTP at POST /slack/events")
-    s.add_argument("--port", type=int, default=3000)
+    s = command("serve", _serve, help="the Bolt app over HTTP at POST /slack/events")
+    s.add_argument("--port", type=_port, default=3000)
     s.add_argument("--host", default="127.0.0.1")
-    s.set_defaults(run=_serve)
 
-    d = sub.add_parser("demo", help="the whole bot end to end on the embedded emulator")
+    d = command("demo", _demo, help="the whole bot end to end on the embedded emulator")
     d.add_argument("filters", nargs="*", help="default: failed asr")
     d.add_argument("--no-input", action="store_true", help="never prompt; press Next page once")
-    d.set_defaults(run=_demo)
 
-    g = sub.add_parser("digest", help="print the digest, or post it to DIGEST_CHANNEL")
-    g.add_argument("--window", default="24h", help="e.g. 24h, 7d (default 24h)")
+    g = command("digest", _digest, help="print the digest, or post it to DIGEST_CHANNEL")
+    g.add_argument("--window", type=_window, default="24h", help="a duration: 24h, 7d, 90m")
     g.add_argument(
         "--post", action="store_true", help="post to DIGEST_CHANNEL with SLACK_BOT_TOKEN"
     )
-    g.set_defaults(run=_digest)
     return parser
 
 
@@ -100,21 +222,59 @@ def _query(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(page.to_json(), indent=2, ensure_ascii=False))
             return 0
-        view = PageView(query=query, page=page, region=client.region, now=datetime.now(UTC))
+        view = PageView(
+            query=query,
+            page=page,
+            region=client.region,
+            now=datetime.now(UTC),
+            next_value=page.next_token,
+        )
         print(render_page_text(view, tz=_local_tz()))
         if page.next_token:
-            print(
-                f"\nNext page: smartjobs query {' '.join(args.filters)} --token {page.next_token}"
-            )
+            words = " ".join(args.filters)
+            print(f"\nNext page: {QUERY} {words} --token {_shell_word(page.next_token)}")
     return 0
 
 
+def _shell_word(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
 def _client(query: Query) -> IceClient:
-    return IceClient.from_env(region=query.region)
+    """A client for the query's region, from the environment, its settings checked first."""
+    from bot.ice import IceClient
+
+    region = query.region or ice_region(os.environ.get("ICE_REGION"))
+    endpoint = ice_endpoint(os.environ.get("ICE_ENDPOINT"))
+    env = {k: v for k, v in os.environ.items() if k.startswith("ALIBABA_CLOUD_")}
+    env["ICE_REGION"] = region
+    if endpoint:
+        env["ICE_ENDPOINT"] = endpoint
+    return IceClient.from_env(env)
 
 
 def _local_tz() -> tzinfo:
     return datetime.now().astimezone().tzinfo or UTC
+
+
+def _listening(bind: Callable[[], Any], host: str, port: int) -> Any:
+    """Bind, or one line that says why not (port in use, no such host, not allowed)."""
+    try:
+        return bind()
+    except socket.gaierror:
+        raise CliError(f"cannot listen on {host!r}: no such host or address") from None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise CliError(
+                f"port {port} on {host} is in use: pick another with --port, or stop what uses it"
+            ) from None
+        if error.errno in (errno.EACCES, errno.EPERM):
+            raise CliError(f"not allowed to listen on port {port}: use a port above 1023") from None
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise CliError(f"cannot listen on {host!r}: not an address of this machine") from None
+        raise CliError(f"cannot listen on {host}:{port} ({error.strerror})") from None
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -123,14 +283,24 @@ def _emulator(args: argparse.Namespace) -> int:
     faults = Faults(
         throttle_rate=args.throttle_rate, error_rate=args.error_rate, latency=args.latency
     )
-    serve(port=args.port, count=args.jobs, seed=args.seed, faults=faults)
+    _listening(
+        lambda: serve(port=args.port, count=args.jobs, seed=args.seed, faults=faults),
+        "127.0.0.1",
+        args.port,
+    )
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from bot.local.server import serve
+    from bot.config import Settings
+    from bot.local.server import make, run
+    from bot.services import Services
 
-    serve(host=args.host, port=args.port)
+    settings = Settings.from_env()
+    server = _listening(
+        lambda: make(args.host, args.port, Services(settings=settings)), args.host, args.port
+    )
+    run(server, args.host)
     return 0
 
 
@@ -142,7 +312,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _digest(args: argparse.Namespace) -> int:
-    query = filters.parse(f"digest since:{args.window}")
+    query = Query(action="digest", since=filters.duration(args.window))
     if args.post:
         return _post_digest(query)
     return _print_digest(query)
@@ -162,14 +332,11 @@ def _print_digest(query: Query) -> int:
 def _post_digest(query: Query) -> int:
     from slack_sdk import WebClient
 
-    from bot.config import ConfigError, Settings
+    from bot.config import Settings
     from bot.digest.delivery import deliver_digest
     from bot.digest.scan import DEFAULT_WINDOW
 
-    try:
-        settings = Settings.from_env()
-    except ConfigError as error:
-        raise CliError(str(error)) from None
+    settings = Settings.from_env()
     if not settings.digest_channel:
         raise CliError("DIGEST_CHANNEL is not set: give the channel id (C…) to post to.")
     window = query.since or DEFAULT_WINDOW
@@ -184,8 +351,13 @@ def _post_digest(query: Query) -> int:
             region=client.region,
         )
     if not result.posted:
-        raise CliError(f"the digest was not posted ({result.error}); see the log line above.")
-    print(f"smartjobs: digest posted to {settings.digest_channel} (ts {result.ts})")
+        from bot.slack.delivery import Refusal
+
+        why = result.error or "unknown"
+        fix = Refusal(why.removeprefix("slack:"), setting="DIGEST_CHANNEL").hint
+        print(f"{CLI}: the digest was not posted ({why}). Fix: {fix}", file=sys.stderr)
+        return SERVICE_ERROR
+    print(f"{CLI}: digest posted to {settings.digest_channel} (ts {result.ts})")
     return 0
 
 

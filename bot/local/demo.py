@@ -8,6 +8,7 @@ is printed; then "Next page" is pressed the same way.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -123,56 +124,79 @@ def local_deployment(
                     os.environ[key] = value
 
 
-def run_demo(text: str, *, interactive: bool, out: Callable[[str], None] = print) -> int:
+def run_demo(
+    text: str,
+    *,
+    interactive: bool,
+    out: Callable[[str], None] = print,
+    ask: Callable[[str], str] = input,
+) -> int:
+    """A slash command, then Next page / Refresh as asked; every answer printed as Slack shows it."""
     with local_deployment() as local:
         out(
-            f"ICE emulator at {local.ice.url} ({len(local.ice.jobs)} jobs); Slack stand-in at {local.slack.url}"
+            f"ICE emulator at {local.ice.url} ({len(local.ice.jobs)} jobs); "
+            f"Slack stand-in at {local.slack.url}"
         )
         out(f"\n$ /smartjobs {text}")
         url, ack, ms = local.command(text)
-        out(
-            f"  ack: HTTP {ack['statusCode']} in {ms:.0f} ms; lazy self-invokes run: {local.lam.invoked}"
-        )
-        message = _last_message(local, url)
-        if message is None:
-            out("  (no answer reached the response_url)")
+        out(f"  ack: HTTP {ack['statusCode']} in {ms:.0f} ms")
+        answers = _answers(local, url, ack)
+        if not answers:
+            out("  (no answer reached Slack: see the log lines above)")
             return 1
-        out(_indent(message_to_text(message)))
+        for message in answers:
+            out(_indent(message_to_text(message)))
         presses = 0
-        while True:
-            value = find_button(message, ACTION_NEXT)
-            if value is None:
-                out("\n(last page: no Next page button)")
-                return 0
-            choice = _ask(interactive, presses)
+        while find_button(message, ACTION_NEXT) or find_button(message, ACTION_REFRESH):
+            choice = _choose(
+                interactive, presses, ask, has_next=bool(find_button(message, ACTION_NEXT))
+            )
             if choice == "q":
                 return 0
             action = ACTION_REFRESH if choice == "r" else ACTION_NEXT
-            value = find_button(message, action) or value
+            value = find_button(message, action)
+            assert value is not None  # _choose offers only the buttons there are
             out(f"\n[pressed {'Refresh' if action == ACTION_REFRESH else 'Next page'}]")
             url, ack, ms = local.press(action, value)
             out(f"  ack: HTTP {ack['statusCode']} in {ms:.0f} ms")
-            message = _last_message(local, url)
-            if message is None:
-                out("  (no answer reached the response_url)")
+            answers = _answers(local, url, ack)
+            if not answers:
+                out("  (no answer reached Slack: see the log lines above)")
                 return 1
-            out(_indent(message_to_text(message)))
+            for answer in answers:
+                out(_indent(message_to_text(answer)))
+                if answer.get("replace_original", True) is not False:
+                    message = answer  # an error arrives beside the list, which stays
             presses += 1
+        out("\n(no more buttons to press)")
+        return 0
 
 
-def _ask(interactive: bool, presses: int) -> str:
+def _choose(interactive: bool, presses: int, ask: Callable[[str], str], *, has_next: bool) -> str:
+    """n, r or q; anything else asks again. Without a terminal: Next page once, then quit."""
     if not interactive:
-        return "n" if presses == 0 else "q"
+        return "n" if presses == 0 and has_next else "q"
+    options = {"r", "q"} | ({"n"} if has_next else set())
+    prompt = "\n" + ("[n]ext page, " if has_next else "") + "[r]efresh, [q]uit > "
+    while True:
+        try:
+            choice = ask(prompt).strip().lower()
+        except EOFError:
+            return "q"
+        if choice in options:
+            return choice
+
+
+def _answers(local: LocalDeployment, url: str, ack: dict[str, Any]) -> list[dict[str, Any]]:
+    """What Slack shows, in order: a message in the ack's own body, then the response_url's."""
+    shown: list[dict[str, Any]] = []
     try:
-        answer = input("\n[n]ext page, [r]efresh, [q]uit > ").strip().lower()[:1]
-    except EOFError:
-        return "q"
-    return answer if answer in ("n", "r", "q") else "n"
-
-
-def _last_message(local: LocalDeployment, url: str) -> dict[str, Any] | None:
-    posts = local.slack.to(url)
-    return posts[-1].body if posts else None
+        answered = json.loads(ack.get("body") or "")
+    except ValueError:
+        answered = None
+    if isinstance(answered, dict) and answered.get("blocks"):
+        shown.append(answered)
+    return shown + [post.body for post in local.slack.to(url)]
 
 
 def _indent(text: str) -> str:

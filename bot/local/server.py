@@ -18,7 +18,6 @@ from socketserver import ThreadingMixIn
 from typing import Any, Final
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from bot.config import Settings
 from bot.services import Services
 from bot.slack import inbound
 from bot.slack.app import create_app
@@ -166,10 +165,10 @@ def make(
     return server
 
 
-def serve(*, host: str, port: int) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = Settings.from_env()
-    server = make(host, port, Services(settings=settings))
+def run(server: ThreadingWSGIServer, host: str) -> None:
+    """Serve until Ctrl-C (the ``smartjobs serve`` command)."""
+    bot = logging.getLogger("bot")
+    bot.setLevel(min(bot.getEffectiveLevel(), logging.WARNING))  # refusals and failures show
     print(f"smartjobs: listening on http://{host}:{server.server_port}{PATH} (Ctrl-C stops)")
     try:
         server.serve_forever()
