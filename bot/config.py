@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bot.ice._regions import DEFAULT_REGION
@@ -74,6 +75,28 @@ def _redacted(url: str) -> str:
     return repr(f"{scheme}://{authority}{slash}{path}"[:80])
 
 
+DEFAULT_WATCH_LOOKBACK = timedelta(hours=24)
+
+
+def default_state_db(env: Mapping[str, str]) -> str:
+    """``$XDG_STATE_HOME/smartjobs/smartjobs.db`` (``~/.local/state/…``); ``/tmp`` on Lambda."""
+    if env.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return "/tmp/smartjobs.db"  # noqa: S108 - Lambda's only writable place; WATCH_TABLE is the durable one
+    base = env.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(base, "smartjobs", "smartjobs.db")
+
+
+def _lookback(value: str | None) -> timedelta:
+    from bot.filters import FilterError, duration
+
+    if not value:
+        return DEFAULT_WATCH_LOOKBACK
+    try:
+        return duration(value)
+    except FilterError as error:
+        raise ConfigError(f"WATCH_LOOKBACK must be a duration such as 24h: {error}") from None
+
+
 def _id_list(value: str | None) -> frozenset[str]:
     return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
 
@@ -87,6 +110,10 @@ class Settings:
     ice_endpoint: str | None = None
     digest_channel: str | None = None
     digest_table: str | None = None
+    watch_table: str | None = None
+    state_db: str = ""
+    """The SQLite file for local state (``SMARTJOBS_DB``): watches when there is no table."""
+    watch_lookback: timedelta = DEFAULT_WATCH_LOOKBACK
     allowed_team_ids: frozenset[str] = frozenset()
     allowed_channel_ids: frozenset[str] = frozenset()
     allowed_user_ids: frozenset[str] = frozenset()
@@ -129,6 +156,9 @@ class Settings:
             ice_endpoint=ice_endpoint(env.get("ICE_ENDPOINT")),
             digest_channel=env.get("DIGEST_CHANNEL") or None,
             digest_table=env.get("DIGEST_TABLE") or None,
+            watch_table=env.get("WATCH_TABLE") or None,
+            state_db=env.get("SMARTJOBS_DB") or default_state_db(env),
+            watch_lookback=_lookback(env.get("WATCH_LOOKBACK")),
             allowed_team_ids=_id_list(env.get("ALLOWED_TEAM_IDS")),
             allowed_channel_ids=_id_list(env.get("ALLOWED_CHANNEL_IDS")),
             allowed_user_ids=_id_list(env.get("ALLOWED_USER_IDS")),

@@ -15,7 +15,7 @@ from typing import Any
 from bot.ice._enums import JobState, JobType, SortBy
 from bot.ice._regions import REGIONS
 from bot.names import COMMAND
-from bot.query import DEFAULT_LIMIT, MAX_LIMIT, Query, format_duration
+from bot.query import DEFAULT_LIMIT, MAX_LIMIT, Action, Query, format_duration
 
 # --- alias tables: the first word of each row is the canonical one -------------
 
@@ -55,6 +55,18 @@ SORT_WORDS: dict[SortBy, tuple[str, ...]] = {
 
 HELP_WORDS = ("help", "usage", "?")
 DIGEST_WORDS = ("digest", "summary")
+WATCH_WORDS = ("watch", "subscribe")
+WATCHES_WORDS = ("watches", "subscriptions")
+UNWATCH_WORDS = ("unwatch", "unsubscribe")
+JOB_WORDS = ("job", "details")
+_ACTION_WORDS = {
+    **dict.fromkeys(DIGEST_WORDS, "digest"),
+    **dict.fromkeys(WATCH_WORDS, "watch"),
+    **dict.fromkeys(WATCHES_WORDS, "watches"),
+    **dict.fromkeys(UNWATCH_WORDS, "unwatch"),
+}
+MAX_WATCH_NUMBER = 999
+_JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}", re.ASCII)
 
 # key -> the kind it sets; `state:` and `status:` both set the state.
 KEY_WORDS: dict[str, tuple[str, ...]] = {
@@ -114,7 +126,7 @@ _BARE: dict[str, tuple[str, Any]] = {
 }
 assert len(_BARE) == len(_STATES) + len(_TYPES) + len(_SORTS), "alias tables overlap"
 
-_BARE_WORDS = {*_BARE, *HELP_WORDS, *DIGEST_WORDS}
+_BARE_WORDS = {*_BARE, *HELP_WORDS, *_ACTION_WORDS, *JOB_WORDS}
 
 _QUOTES = "\"'`‘’‚‛“”„‟«»‹›「」『』"
 _DASHES = "‐‑‒–—―−﹘﹣－"
@@ -221,6 +233,7 @@ _BARE_CANDIDATES = [
     *_same(_BARE),
     *_same(HELP_WORDS[:2]),
     *_same(DIGEST_WORDS),
+    *_same(WATCH_WORDS[:1] + WATCHES_WORDS[:1] + UNWATCH_WORDS[:1] + JOB_WORDS[:1]),
     *_same(REGIONS),
     *((k, f"{k}:") for k in _KEYS),
 ]
@@ -366,8 +379,8 @@ def _classify(word: str) -> tuple[str, Any, str]:
             )
         return kind, _VALUES[kind](value.casefold(), value), word
     folded = word.casefold()
-    if folded in DIGEST_WORDS:
-        return "digest", True, word
+    if folded in _ACTION_WORDS:
+        return "action", _ACTION_WORDS[folded], word
     if folded in _BARE:
         kind, value = _BARE[folded]
         return kind, value, word
@@ -387,6 +400,10 @@ def parse(text: str) -> Query:
     words = _tokens(text)
     if any(w.casefold() in HELP_WORDS for w in words):
         return Query(action="help")  # help wins: whoever asks for it gets it, typos and all
+    if words and words[0].casefold() in JOB_WORDS:
+        return _job(words)
+    if any(w.casefold() in UNWATCH_WORDS for w in words):
+        return _unwatch(words)
     seen: dict[str, tuple[Any, str]] = {}
     for word in words:
         kind, value, typed = _classify(word)
@@ -397,17 +414,18 @@ def parse(text: str) -> Query:
                 f'Two {name}s: "{_shown(first)}" and "{_shown(typed)}". Pick one.', word=typed
             )
         seen.setdefault(kind, (value, typed))
-    if "digest" in seen:
-        extra = [
-            typed for kind, (_, typed) in seen.items() if kind not in {"digest", "since", "region"}
-        ]
+    action: Action = seen["action"][0] if "action" in seen else "list"
+    if action in _TAKES:
+        allowed, what = _TAKES[action]
+        extra = [typed for kind, (_, typed) in seen.items() if kind not in {"action", *allowed}]
         if extra:
-            raise FilterError(
-                f'"digest" takes only since: and region:, not "{_shown(extra[0])}".', word=extra[0]
-            )
+            raise FilterError(f'"{action}" {what}, not "{_shown(extra[0])}".', word=extra[0])
+    state = seen["state"][0] if "state" in seen else None
+    if action == "watch" and state is None:
+        state = JobState.FAILED  # what a channel wants to hear about
     return Query(
-        action="digest" if "digest" in seen else "list",
-        state=seen["state"][0] if "state" in seen else None,
+        action=action,
+        state=state,
         job_type=seen["type"][0] if "type" in seen else None,
         sort=seen["sort"][0] if "sort" in seen else SortBy.NEWEST,
         limit=seen["limit"][0] if "limit" in seen else DEFAULT_LIMIT,
@@ -416,11 +434,56 @@ def parse(text: str) -> Query:
     )
 
 
+_TAKES: dict[str, tuple[set[str], str]] = {
+    "digest": ({"since", "region"}, "takes only since: and region:"),
+    "watch": (
+        {"state", "type", "region"},
+        "takes a state, a type and region: (it hears of every new match, so since:, the "
+        "order and a page size do not apply)",
+    ),
+    "watches": (set(), "lists this channel's watches and takes nothing else"),
+}
+
+
+def _job(words: list[str]) -> Query:
+    if len(words) != 2:
+        raise FilterError(
+            f'"{words[0]}" takes one job id, e.g. {COMMAND} job 88c6ca184c0e47098a5b665e2a126797.',
+            word=words[0],
+        )
+    if not _JOB_ID.fullmatch(words[1]):
+        raise FilterError(f'"{_shown(words[1])}" is not a job id.', word=words[1])
+    return Query(action="job", target=words[1])
+
+
+def _unwatch(words: list[str]) -> Query:
+    rest = [w for w in words if w.casefold() not in UNWATCH_WORDS]
+    if len(words) - len(rest) > 1 or len(rest) > 1:
+        raise FilterError(
+            f"Say which watch to remove: {COMMAND} unwatch 2 (its number in {COMMAND} watches), "
+            f"or {COMMAND} unwatch all.",
+            word=rest[-1] if rest else words[0],
+        )
+    if not rest:
+        return Query(action="unwatch")
+    target = rest[0].casefold()
+    if target == "all":
+        return Query(action="unwatch", target="all")
+    if _NUMBER.fullmatch(target) and 1 <= int(target) <= MAX_WATCH_NUMBER:
+        return Query(action="unwatch", target=str(int(target)))
+    raise FilterError(
+        f'"{_shown(rest[0])}" is not a watch: use its number in {COMMAND} watches, or "all".',
+        word=rest[0],
+    )
+
+
 def format_query(query: Query) -> str:
     """The canonical short text of a query: echoed to users and carried by buttons."""
     if query.action == "help":
         return "help"
-    parts = ["digest"] if query.action == "digest" else []
+    if query.action in ("job", "unwatch"):
+        return " ".join(p for p in (query.action, query.target) if p)
+    parts: list[str] = [query.action] if query.action != "list" else []
     if query.state is not None:
         parts.append(STATE_WORDS[query.state][0])
     if query.job_type is not None:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from bot.ice._enums import JobState, JobType, SortBy
 
-Action = Literal["list", "help", "digest"]
+Action = Literal["list", "help", "digest", "watch", "watches", "unwatch", "job"]
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
@@ -40,6 +40,8 @@ class Query:
     limit: int = DEFAULT_LIMIT
     since: timedelta | None = None
     region: str | None = None
+    target: str | None = None
+    """What ``unwatch`` removes (``"all"`` or a number from ``watches``), the id ``job`` shows."""
     until: datetime | None = None
     """With ``since``: the window ``[until - since, until)`` instead of the last ``since``.
 

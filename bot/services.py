@@ -13,6 +13,7 @@ from bot.telemetry import Emit, IceCalled, discard
 
 if TYPE_CHECKING:  # httpx loads on the lazy path only, never for an ack
     from bot.ice import CallRecord, IceClient
+    from bot.watch.store import WatchStore
 
 
 @dataclass
@@ -25,6 +26,8 @@ class Services:
     """Builds the client for a region; default: ``IceClient.from_env`` with telemetry."""
     emit: Emit = discard
     """Telemetry hook: one typed event at a time (:mod:`bot.telemetry`)."""
+    watch_store: WatchStore | None = None
+    """Where watches live; default: ``WATCH_TABLE``'s DynamoDB, else ``SMARTJOBS_DB``."""
     _clients: dict[str, IceClient] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -44,6 +47,15 @@ class Services:
                     )
                 )
             return client
+
+    def watches(self) -> WatchStore:
+        """The watch store, opened on first use (lazy path only)."""
+        with self._lock:
+            if self.watch_store is None:
+                from bot.watch.store import open_store
+
+                self.watch_store = open_store(self.settings)
+            return self.watch_store
 
     def __deepcopy__(self, memo: dict[int, object]) -> Services:
         """Shared, never copied: Bolt deep-copies a request's context for lazy threads."""

@@ -72,7 +72,27 @@ class DigestDelivered:
     reason: str | None = None
 
 
-Event = RequestSeen | Refused | CommandRun | PageServed | IceCalled | IceFailed | DigestDelivered
+@dataclass(frozen=True, slots=True)
+class WatchPolled:
+    """One watch poll: how many watches, what it cost ICE, what it posted, what failed."""
+
+    watches: int
+    ice_requests: int
+    alerts: int
+    jobs_alerted: int
+    failed: int
+
+
+Event = (
+    RequestSeen
+    | Refused
+    | CommandRun
+    | PageServed
+    | IceCalled
+    | IceFailed
+    | DigestDelivered
+    | WatchPolled
+)
 Emit = Callable[[Event], None]
 
 

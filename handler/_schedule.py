@@ -1,13 +1,19 @@
-"""EventBridge schedules: the daily digest (once per channel per window)."""
+"""EventBridge schedules: the daily digest (once per channel per window), the watch poll,
+and the keep-warm ping.
+
+The digest's rule sends EventBridge's own scheduled event (its ``time`` keys the window);
+the others send a small fixed input, ``{"smartjobs": "watch-poll"}`` or
+``{"smartjobs": "keep-warm"}``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from bot.slack.delivery import Refusal
-from bot.telemetry import DigestDelivered
+from bot.telemetry import DigestDelivered, WatchPolled
 from handler._telemetry import logger
 
 if TYPE_CHECKING:
@@ -20,8 +26,52 @@ class DigestNotPosted(RuntimeError):
     """Slack refused for now (5xx, rate limit, network): let Lambda retry the schedule."""
 
 
+WATCH_POLL: Final = "watch-poll"
+KEEP_WARM: Final = "keep-warm"
+
+
 def is_schedule(event: Mapping[str, Any]) -> bool:
     return event.get("source") == "aws.events" or event.get("detail-type") == "Scheduled Event"
+
+
+def task_of(event: Mapping[str, Any]) -> str | None:
+    """``watch-poll`` or ``keep-warm`` for our own schedules' input, else None."""
+    task = event.get("smartjobs")
+    return task if task in (WATCH_POLL, KEEP_WARM) else None
+
+
+def run_watch_poll(rt: Runtime) -> dict[str, Any]:
+    """One poll of every watch; alerts go to their channels. Never raises."""
+    from slack_sdk import WebClient
+
+    from bot.watch.poll import poll
+
+    report = poll(
+        rt.services.watches(),
+        rt.services.ice,
+        WebClient(token=rt.settings.slack_bot_token, base_url=rt.settings.slack_api_url),
+        now=rt.services.now(),
+        lookback=rt.settings.watch_lookback,
+        default_region=rt.settings.ice_region,
+    )
+    rt.services.emit(
+        WatchPolled(
+            report.watches,
+            report.ice_requests,
+            report.alerts,
+            report.jobs_alerted,
+            len(report.failed),
+        )
+    )
+    logger.info(
+        "watch poll: %d watches, %d ICE requests, %d alerts (%d jobs), %d failed",
+        report.watches,
+        report.ice_requests,
+        report.alerts,
+        report.jobs_alerted,
+        len(report.failed),
+    )
+    return {"statusCode": 200, "body": f"{report.alerts} alerts"}
 
 
 def run_digest(rt: Runtime, event: Mapping[str, Any], context: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from bot.telemetry import (
     PageServed,
     Refused,
     RequestSeen,
+    WatchPolled,
 )
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "smartjobs"))
@@ -62,3 +63,10 @@ def record(event: Event) -> None:
             count(f"IceError.{code}")
         case DigestDelivered(outcome=outcome):
             count(_DIGESTS[outcome])
+        case WatchPolled():
+            count("WatchPolls")
+            metrics.add_metric("WatchPollIceRequests", MetricUnit.Count, event.ice_requests)
+            metrics.add_metric("WatchAlertsPosted", MetricUnit.Count, event.alerts)
+            metrics.add_metric("WatchJobsAlerted", MetricUnit.Count, event.jobs_alerted)
+            if event.failed:
+                metrics.add_metric("WatchPollsFailed", MetricUnit.Count, event.failed)

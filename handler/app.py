@@ -110,6 +110,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"statusCode": 500, "body": "smartjobs is not configured; see the function's logs."}
     if time.monotonic() - runtime.refreshed > _secret_ttl():
         refresh("its time to live passed")
+    task = _schedule.task_of(event)
+    if task == _schedule.KEEP_WARM:
+        return {"statusCode": 200, "body": "warm"}
+    if task == _schedule.WATCH_POLL:
+        return _schedule.run_watch_poll(runtime)
     if _schedule.is_schedule(event):
         return _schedule.run_digest(runtime, event, context)
     count(SLACK_REQUESTS)

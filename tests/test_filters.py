@@ -284,7 +284,7 @@ def test_phone_keyboard_tolerance(text: str, expected: Query) -> None:
         ("digets", "digets", "digest"),
         ("regoin", "regoin", "region:"),
         ("xyzzy", "xyzzy", None),
-        ("jobs", "jobs", None),
+        ("jobs", "jobs", "job"),
         ("a", "a", None),
         ("asr 🔥", "🔥", None),
         ("state:faild", "faild", "failed"),

@@ -198,6 +198,9 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("filters", nargs="*", help="default: failed asr")
     d.add_argument("--no-input", action="store_true", help="never prompt; press Next page once")
 
+    w = command("watch", _watch, help="one watch poll (posts alerts to Slack), or list the watches")
+    w.add_argument("what", choices=["poll", "list"], help="poll: one poll now; list: the watches")
+
     g = command("digest", _digest, help="print the digest, or post it to DIGEST_CHANNEL")
     g.add_argument("--window", type=_window, default="24h", help="a duration: 24h, 7d, 90m")
     g.add_argument(
@@ -309,6 +312,48 @@ def _demo(args: argparse.Namespace) -> int:
 
     text = " ".join(args.filters) or "failed asr"
     return run_demo(text, interactive=is_interactive() and not args.no_input)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """``watch poll``: one poll, alerts posted through SLACK_API_URL; ``watch list``."""
+    from bot.config import Settings
+    from bot.services import Services
+
+    settings = Settings.from_env()
+    services = Services(
+        settings=settings, ice_factory=lambda s, region: _client(Query(region=region))
+    )
+    store = services.watches()
+    if args.what == "list":
+        watches = store.watches()
+        if not watches:
+            print(f"No watches ({settings.watch_table or settings.state_db}).")
+        for watch in watches:
+            state = f" paused: {watch.paused}" if watch.paused else ""
+            print(
+                f"{watch.id}  {watch.channel}  {watch.query}  by {watch.created_by}  "
+                f"since {watch.created:%Y-%m-%d %H:%M} UTC{state}"
+            )
+        return 0
+    from slack_sdk import WebClient
+
+    from bot.watch.poll import poll
+
+    report = poll(
+        store,
+        services.ice,
+        WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+        now=datetime.now(UTC),
+        lookback=settings.watch_lookback,
+        default_region=settings.ice_region,
+    )
+    services.close()
+    print(
+        f"{CLI}: polled {report.watches} watches with {report.ice_requests} ICE requests: "
+        f"{report.alerts} alerts ({report.jobs_alerted} jobs)"
+        + (f", {len(report.failed)} failed (see above)" if report.failed else "")
+    )
+    return SERVICE_ERROR if report.failed else 0
 
 
 def _digest(args: argparse.Namespace) -> int:
