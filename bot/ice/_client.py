@@ -18,7 +18,7 @@ import httpx
 from pydantic import ValidationError
 
 from bot.ice._credentials import CredentialsProvider, credentials_from_env
-from bot.ice._enums import ACTION, API_VERSION, JobState, JobType, SortBy
+from bot.ice._enums import ACTION, API_VERSION, WIRE_TIME, JobState, JobType, SortBy
 from bot.ice._errors import (
     IceError,
     IceProtocolError,
@@ -257,7 +257,7 @@ class IceClient:
             access_key_id=creds.access_key_id,
             access_key_secret=creds.access_key_secret,
             security_token=creds.security_token,
-            date=self._clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            date=self._clock().strftime(WIRE_TIME),
             nonce=uuid.uuid4().hex,  # fresh per attempt: a replayed nonce is refused
         )
         timeout = self._http.timeout

@@ -29,15 +29,12 @@ Recommend}``, the RequestId also in ``x-acs-request-id``):
 
 from __future__ import annotations
 
+from bot.ice.emulator._cli import serve
 from bot.ice.emulator._dataset import AWKWARD_CASES, generate_jobs
-from bot.ice.emulator._server import (
-    DEMO_ACCESS_KEY_ID,
-    DEMO_ACCESS_KEY_SECRET,
-    ERRORS,
-    Emulator,
-    Faults,
-    serve,
-)
+from bot.ice.emulator._errors import ERRORS
+from bot.ice.emulator._faults import Faults
+from bot.ice.emulator._http import Emulator
+from bot.ice.emulator._verify import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 
 __all__ = [
     "AWKWARD_CASES",

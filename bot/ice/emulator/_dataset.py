@@ -14,10 +14,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.ice._enums import JobState, JobType
+from bot.ice._enums import WIRE_TIME, JobState, JobType
 
 WINDOW = timedelta(days=7)
-WIRE_TIME = "%Y-%m-%dT%H:%M:%SZ"
 USER_IDS = (1084506228123456, 1084506228654321)
 BUCKETS = ("media-prod-sh", "media-archive-sh", "ice-output-sh")
 
