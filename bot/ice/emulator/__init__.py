@@ -23,8 +23,10 @@ Recommend}``, the RequestId also in ``x-acs-request-id``):
 - STS token missing, wrong, or sent with a non-STS key -> ``InvalidSecurityToken.Malformed`` 400
 - nonce reused (per AccessKey, last 100 000 remembered) -> ``SignatureNonceUsed`` 400
 - bad parameter or NextToken -> ``InvalidParameter`` 400, the message names it
-- injected: ``Throttling*`` 400 (as the real gateway), ``InternalError`` 500,
-  ``ServiceUnavailable`` 503; see :class:`Faults`.
+- injected, any code of :data:`ERRORS` by name with its documented status (the IMS
+  table: ``OperationDenied``/``.Suspended``, ``Forbidden``, ``RequestsTooFrequent`` 403,
+  ``ResourceNotFound`` 404, ``InternalError`` 500, ``ServiceUnAvailable`` 503; the gateway's
+  ``Throttling*`` 400…), or at random rates; see :class:`Faults`.
 """
 
 from __future__ import annotations

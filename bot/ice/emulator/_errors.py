@@ -5,9 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Final
 
-# Code -> (HTTP status, the service's message). Statuses are the ones Alibaba Cloud
-# POP gateways use; ``Throttling*`` really is 400 there, not 429/503.
+# Code -> (HTTP status, the service's message): the IMS error table with its documented
+# statuses (RequestsTooFrequent is throttling, despite the 403), then the POP gateway's
+# generic codes (``Throttling*`` really is 400 there, not 429/503).
 ERRORS: Final[dict[str, tuple[int, str]]] = {
+    "OperationDenied": (403, "The service is not activated for this account."),
+    "OperationDenied.Suspended": (
+        403,
+        "Your account has an overdue payment: the service is suspended.",
+    ),
+    "Forbidden": (403, "You are not authorized to perform this operation."),
+    "RequestsTooFrequent": (403, "Requests are too frequent: try again later."),
+    "ResourceNotFound": (404, "The specified resource does not exist."),
+    "ServiceUnAvailable": (503, "The service is unavailable: try again later."),
     "IncompleteSignature": (400, "The request signature does not conform to Aliyun standards."),
     "MissingParameter": (400, "A required parameter is not supplied."),
     "InvalidParameter": (400, "The specified parameter is not valid."),
