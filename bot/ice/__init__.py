@@ -1,7 +1,8 @@
-"""Alibaba Cloud ICE ``ListSmartJobs``: models, signing, and a retrying httpx client.
+"""Alibaba Cloud ICE ``ListSmartJobs``: models, a tolerant reader, signing, and a retrying
+httpx client.
 
 The names below load on first use (PEP 562): ``from bot.ice import JobState`` costs only
-the enums, so the Slack ack path never pays for pydantic, httpx or the credentials chain.
+the enums, so the Slack ack path never pays for the models, httpx or the credentials chain.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The API's vocabulary: plain enums, no pydantic, so the Slack ack path can use them cheaply."""
+"""The API's vocabulary: plain enums and constants, cheap enough for the Slack ack path."""
 
 from __future__ import annotations
 
