@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--throttle-rate", type=float, default=0.0, help="share of requests throttled")
     e.add_argument("--error-rate", type=float, default=0.0, help="share of requests failing 5xx")
     e.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    e.add_argument("--total-count", action="store_true", help="include TotalCount in pages")
+    e.add_argument("--untidy", type=float, default=0.0, metavar="RATE", help="share of odd jobs")
     e.set_defaults(run=_emulator)
 
     s = sub.add_parser("serve", help="the Bolt app over HTTP at POST /slack/events")
@@ -121,7 +123,14 @@ def _emulator(args: argparse.Namespace) -> int:
     faults = Faults(
         throttle_rate=args.throttle_rate, error_rate=args.error_rate, latency=args.latency
     )
-    serve(port=args.port, count=args.jobs, seed=args.seed, faults=faults)
+    serve(
+        port=args.port,
+        count=args.jobs,
+        seed=args.seed,
+        faults=faults,
+        total_count=args.total_count,
+        untidy=args.untidy,
+    )
     return 0
 
 

@@ -2,7 +2,9 @@
 
 It checks ACS3-HMAC-SHA256 signatures with the project's own signer, answers
 with the service's JSON shapes and error codes, pages with opaque NextTokens,
-and can inject throttling, 5xx, latency, hangs and broken bodies on cue.
+and can inject throttling, 5xx, latency, hangs and broken bodies on cue. Like the
+service, it leaves ``TotalCount`` out unless asked (``total_count=True``); ``untidy=RATE``
+mixes every odd value the tolerant reader handles into the jobs (:data:`UNTIDY_VARIANTS`).
 
     with Emulator(count=200) as ice:
         ...  # point IceClient at ice.url with DEMO_ACCESS_KEY_ID / DEMO_ACCESS_KEY_SECRET
@@ -36,6 +38,7 @@ from bot.ice.emulator._dataset import AWKWARD_CASES, generate_jobs
 from bot.ice.emulator._errors import ERRORS
 from bot.ice.emulator._faults import Faults
 from bot.ice.emulator._http import Emulator
+from bot.ice.emulator._untidy import VARIANTS as UNTIDY_VARIANTS
 from bot.ice.emulator._verify import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "DEMO_ACCESS_KEY_ID",
     "DEMO_ACCESS_KEY_SECRET",
     "ERRORS",
+    "UNTIDY_VARIANTS",
     "Emulator",
     "Faults",
     "generate_jobs",

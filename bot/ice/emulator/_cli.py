@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import threading
+import time
 
 from bot.ice.emulator._faults import Faults
 from bot.ice.emulator._http import Emulator
@@ -20,8 +20,20 @@ def _cli_credentials() -> tuple[dict[str, str], dict[str, str], bool]:
     return {DEMO_ACCESS_KEY_ID: DEMO_ACCESS_KEY_SECRET}, {}, True
 
 
-def serve(*, port: int, count: int, seed: int, faults: Faults | None = None) -> None:
-    """Run the emulator in the foreground until Ctrl-C (the ``smartjobs emulator`` command)."""
+def serve(
+    *,
+    port: int,
+    count: int,
+    seed: int,
+    faults: Faults | None = None,
+    total_count: bool = False,
+    untidy: float = 0.0,
+) -> None:
+    """Run the emulator in the foreground until Ctrl-C (the ``smartjobs emulator`` command).
+
+    ``total_count`` includes ``TotalCount`` in pages (the service omits it by default);
+    ``untidy`` mixes jobs with odd field types into the dataset at that rate.
+    """
     credentials, tokens, demo = _cli_credentials()
     emulator = Emulator(
         count=count,
@@ -30,6 +42,8 @@ def serve(*, port: int, count: int, seed: int, faults: Faults | None = None) -> 
         credentials=credentials,
         security_tokens=tokens,
         faults=faults,
+        total_count=total_count,
+        untidy=untidy,
     )
     if demo:
         hint = (
@@ -38,13 +52,17 @@ def serve(*, port: int, count: int, seed: int, faults: Faults | None = None) -> 
         )
     else:
         hint = f"AccessKey {next(iter(credentials))} from ALIBABA_CLOUD_ACCESS_KEY_ID"
+    untidy_note = f", {untidy:.0%} untidy" if untidy > 0 else ""
     print(
-        f"ICE emulator: {len(emulator.jobs)} jobs (seed {seed}) at {emulator.url} | "
+        f"ICE emulator: {len(emulator.jobs)} jobs (seed {seed}{untidy_note}) at {emulator.url} | "
         f"use ICE_ENDPOINT={emulator.url} {hint} | Ctrl-C stops",
         flush=True,
     )
     with emulator:
         try:
-            threading.Event().wait()
+            # Short sleeps, not one endless wait: a Ctrl-C that the kernel hands to a server
+            # thread reaches Python only when the main thread next runs.
+            while True:
+                time.sleep(0.2)
         except KeyboardInterrupt:
             print("ICE emulator stopped.", flush=True)

@@ -214,9 +214,16 @@ def _unique_ids(rng: random.Random, count: int) -> list[str]:
     return ids
 
 
-def newest_first(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sort by CreateTime descending (wire format sorts as text); ties keep their order."""
-    return sorted(jobs, key=lambda job: str(job.get("CreateTime", "")), reverse=True)
+def newest_first(jobs: list[Any]) -> list[Any]:
+    """Sort by CreateTime descending (wire format sorts as text); ties keep their order.
+
+    Entries that are not objects, or have no CreateTime, sort last.
+    """
+    return sorted(
+        jobs,
+        key=lambda job: str(job.get("CreateTime", "")) if isinstance(job, dict) else "",
+        reverse=True,
+    )
 
 
 def generate_jobs(

@@ -22,6 +22,7 @@ from bot.ice.emulator._dataset import generate_jobs, newest_first
 from bot.ice.emulator._errors import ApiError, error_body, new_request_id
 from bot.ice.emulator._faults import Answer, Faults, Hang, fault_answer
 from bot.ice.emulator._paging import TokenCodec, list_page, parse_listing
+from bot.ice.emulator._untidy import untidy as untidy_jobs
 from bot.ice.emulator._verify import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
@@ -134,7 +135,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(status, payload, request_id)
 
     def _send_json(self, status: int, payload: dict[str, Any], request_id: str = "") -> None:
-        raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        try:
+            raw = text.encode()
+        except UnicodeEncodeError:  # an unpaired surrogate in the data: JSON can escape it
+            raw = json.dumps(payload, separators=(",", ":")).encode()
         self._send(status, raw, "application/json;charset=utf-8", request_id)
 
     def _send(self, status: int, raw: bytes, content_type: str, request_id: str) -> None:
@@ -156,7 +161,9 @@ class Emulator:
     ``HostId`` of errors) instead of the request's own ``Host``: for clients that
     sign the public endpoint's host while connecting here. ``lenient_tokens`` reads
     a NextToken the emulator never issued as the first page instead of refusing it,
-    for replaying requests recorded against another server.
+    for replaying requests recorded against another server. ``total_count`` adds
+    ``TotalCount`` to pages (the service omits it by default); ``untidy`` replaces that
+    share of the jobs with the odd values of :mod:`._untidy`, seeded by ``seed``.
     """
 
     def __init__(
@@ -172,9 +179,12 @@ class Emulator:
         faults: Faults | None = None,
         host_header: str | None = None,
         lenient_tokens: bool = False,
+        total_count: bool = False,
+        untidy: float = 0.0,
     ) -> None:
         source = jobs if jobs is not None else generate_jobs(count=count, seed=seed)
-        self.jobs: list[dict[str, Any]] = newest_first(source)
+        self.jobs: list[Any] = untidy_jobs(newest_first(source), rate=untidy, seed=seed)
+        self.total_count = total_count
         self.faults = faults or Faults()
         self.verifier = Verifier(
             credentials=dict(credentials or {DEMO_ACCESS_KEY_ID: DEMO_ACCESS_KEY_SECRET}),
@@ -258,4 +268,5 @@ class Emulator:
             listing = parse_listing(params, self.tokens)
         except ApiError as error:
             return error.status, error_body(error, request_id=request_id, host_id=host_id)
-        return 200, {"RequestId": request_id, **list_page(self.jobs, listing, self.tokens)}
+        page = list_page(self.jobs, listing, self.tokens, total_count=self.total_count)
+        return 200, {"RequestId": request_id, **page}

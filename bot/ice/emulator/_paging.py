@@ -126,22 +126,34 @@ def parse_listing(params: Mapping[str, str], tokens: TokenCodec) -> Listing:
     return Listing(job_type, job_state, sort_by, size, offset)
 
 
-def list_page(jobs: list[dict[str, Any]], listing: Listing, tokens: TokenCodec) -> dict[str, Any]:
-    """The success body without ``RequestId``: one page of the filtered, ordered jobs."""
-    matching = [
-        job
-        for job in jobs
-        if (listing.job_type is None or job.get("JobType") == listing.job_type)
-        and (listing.job_state is None or job.get("JobState") == listing.job_state)
-    ]
+def _matches(job: Any, listing: Listing) -> bool:
+    """Filter on JobType/JobState; an entry that is not an object cannot be checked and is
+    listed whatever the filter, as a broken service would send it."""
+    if not isinstance(job, dict):
+        return True
+    return (listing.job_type is None or job.get("JobType") == listing.job_type) and (
+        listing.job_state is None or job.get("JobState") == listing.job_state
+    )
+
+
+def list_page(
+    jobs: list[Any], listing: Listing, tokens: TokenCodec, *, total_count: bool = False
+) -> dict[str, Any]:
+    """The success body without ``RequestId``: one page of the filtered, ordered jobs.
+
+    ``TotalCount`` only when asked: the service "by default" does not return it.
+    """
+    matching = [job for job in jobs if _matches(job, listing)]
     if listing.sort_by == SortBy.OLDEST:
         matching.reverse()
     end = listing.offset + listing.size
     page = matching[listing.offset : end]
     next_token = tokens.encode(end, listing.fingerprint) if end < len(matching) else ""
-    return {
+    body: dict[str, Any] = {
         "SmartJobList": page,
         "NextToken": next_token,
         "MaxResults": str(listing.size),
-        "TotalCount": str(len(matching)),
     }
+    if total_count:
+        body["TotalCount"] = str(len(matching))
+    return body
