@@ -117,7 +117,7 @@ def per_call(report: Report) -> None:
                 stat(wall["ours"]),
                 baseline=stat(wall["sdk"]),
                 check=check,
-                limit=0.5 if check else None,
+                limit=1.0 if check else None,
             )
         )
     report.add(
@@ -135,7 +135,7 @@ def per_call(report: Report) -> None:
             cpu["ours"] / CALLS * 1000,
             baseline=cpu["sdk"] / CALLS * 1000,
             check="ratio",
-            limit=0.5,
+            limit=1.0,
         )
     )
 

@@ -786,7 +786,12 @@ def _start_cli(env: dict[str, str], **options: object) -> tuple[subprocess.Popen
 
 def _stop_cli(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=10)
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # never leave an emulator behind
+        proc.communicate()
+        raise AssertionError("Ctrl-C did not stop the emulator within 10 s") from None
     return proc.returncode, out, err
 
 

@@ -175,6 +175,8 @@ def read_choice(
 def _safe(moment: datetime) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # the service writes UTC; never local time
+    if 1 < moment.year < 9999:  # a year from datetime's limits: every zone can show it
+        return moment
     return moment if _EARLIEST <= moment <= _LATEST else None
 
 
@@ -267,7 +269,7 @@ def read_token(value: Any, notes: Notes) -> str | None:
 def _nested(value: Any, name: str, notes: Notes) -> Mapping[str, Any] | str | None:
     """A nested object; a string holding one as JSON gives that object, another string
     comes back as itself (both noted); anything else is None (noted unless unset)."""
-    if isinstance(value, Mapping):
+    if value.__class__ is dict or isinstance(value, Mapping):
         return value
     if value is None or value == "":
         return None
@@ -290,18 +292,18 @@ def read_input_config(value: Any, notes: Notes) -> InputConfig | None:
     if found is None:
         return None
     return InputConfig(
-        input_file=read_text(found.get("InputFile"), "InputConfig.InputFile", notes),
-        keyword=read_text(found.get("Keyword"), "InputConfig.Keyword", notes),
+        read_text(found.get("InputFile"), "InputConfig.InputFile", notes),
+        read_text(found.get("Keyword"), "InputConfig.Keyword", notes),
     )
 
 
 def read_output_config(value: Any, notes: Notes) -> OutputConfig | None:
     found = _nested(value, "OutputConfig", notes)
-    if not isinstance(found, Mapping):
+    if found is None or isinstance(found, str):
         return None
     return OutputConfig(
-        bucket=read_text(found.get("Bucket"), "OutputConfig.Bucket", notes),
-        object=read_text(found.get("Object"), "OutputConfig.Object", notes),
+        read_text(found.get("Bucket"), "OutputConfig.Bucket", notes),
+        read_text(found.get("Object"), "OutputConfig.Object", notes),
     )
 
 
@@ -324,21 +326,21 @@ def read_job(entry: Mapping[str, Any]) -> SmartJob:
     modified_time = read_time(get("ModifiedTime"), "ModifiedTime", notes)
     input_config = read_input_config(get("InputConfig"), notes)
     output_config = read_output_config(get("OutputConfig"), notes)
-    return SmartJob(
-        job_id=job_id,
-        title=title,
-        description=description,
-        user_id=user_id,
-        job_type=job_type,
-        job_state=job_state,
-        editing_config=editing_config,
-        user_data=user_data,
-        create_time=create_time,
-        modified_time=modified_time,
-        input_config=input_config,
-        output_config=output_config,
-        degraded=tuple(notes),
-        raw=entry,
+    return SmartJob(  # positional: a frozen dataclass pays per keyword
+        job_id,
+        title,
+        description,
+        user_id,
+        job_type,
+        job_state,
+        editing_config,
+        user_data,
+        create_time,
+        modified_time,
+        input_config,
+        output_config,
+        tuple(notes),
+        entry,
     )
 
 
@@ -352,7 +354,7 @@ def read_page(body: Mapping[str, Any]) -> SmartJobPage:
     unreadable = 0
     if isinstance(entries, list | tuple):
         for entry in entries:
-            if isinstance(entry, Mapping):
+            if entry.__class__ is dict or isinstance(entry, Mapping):
                 jobs.append(read_job(entry))
             else:
                 unreadable += 1
