@@ -18,9 +18,11 @@ Description, nested        bool → ``"true"``/``"false"``; NaN/±inf → None
 InputFile, Keyword,        object or array → None                          yes
 Bucket, Object)            longer than 10 000 characters → cut to them     yes
                            unpaired surrogates → U+FFFD (not UTF-8 able)   yes
-EditingConfig, UserData    string → itself (cut at 100 000)                no
+EditingConfig, UserData    string → itself, parsed or not                  no
+                           (``editing_config_json`` is None if it is not)
                            object or array → its compact JSON text         yes
                            number or bool → its JSON text                  yes
+                           longer than 100 000 characters → cut            yes
 UserId                     integer → its digits; string (masked            no
                            ``"1084506228******"`` too) → itself
                            integral float → its digits                     yes
