@@ -9,6 +9,7 @@ Shared by the client's tests and by whoever renders or aggregates pages.
 from __future__ import annotations
 
 import json
+from datetime import timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
@@ -84,7 +85,12 @@ wrong_typed: st.SearchStrategy[Any] = st.one_of(
 )
 """Any JSON value at all: for a field, usually of the wrong type."""
 
-_stamp = st.datetimes(timezones=st.none() | st.timezones()).map(lambda d: d.isoformat())
+_offsets = st.timedeltas(
+    min_value=-timedelta(hours=23, minutes=59), max_value=timedelta(hours=23, minutes=59)
+)
+_stamp = st.datetimes(  # every year from 1 to 9999; naive, or at any fixed UTC offset
+    timezones=st.none() | st.builds(timezone, _offsets.map(lambda d: d - d % timedelta(minutes=1)))
+).map(lambda d: d.isoformat())
 
 
 def _documented(name: str) -> st.SearchStrategy[Any]:
