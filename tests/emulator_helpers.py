@@ -17,7 +17,7 @@ from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulato
 
 DATA = Path(__file__).parent / "data"
 ERROR_KEYS = {"RequestId", "HostId", "Code", "Message", "Recommend"}
-SUCCESS_KEYS = {"RequestId", "SmartJobList", "NextToken", "MaxResults", "TotalCount"}
+SUCCESS_KEYS = {"RequestId", "SmartJobList", "NextToken", "MaxResults"}  # + TotalCount if asked
 
 # One pooled client for the whole suite: building an httpx.Client per request costs ~10 ms.
 SHARED = httpx.Client()

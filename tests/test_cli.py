@@ -19,7 +19,7 @@ from bot.render._slack_text import find_button, message_to_text
 
 @pytest.fixture
 def ice(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(count=300, seed=9) as emu:
+    with Emulator(count=300, seed=9, total_count=True) as emu:
         monkeypatch.setenv("ICE_ENDPOINT", emu.url)
         monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
         monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -44,8 +45,15 @@ def test_iter_pages_reads_every_matching_job_once(emulator: Emulator) -> None:
         pages = list(client.iter_pages(job_state=JobState.FAILED, max_results=7))
     ids = [job.job_id for page in pages for job in page.smart_job_list]
     assert ids == expected  # newest first, as the emulator's dataset is ordered
-    assert pages[0].total_count == len(expected)
+    assert all(p.total_count is None for p in pages), "ICE leaves TotalCount out by default"
     assert all(p.max_results == 7 for p in pages)
+
+
+def test_total_count_is_read_when_the_service_sends_it() -> None:
+    with Emulator(count=40, seed=5, total_count=True) as emu, client_for(emu) as client:
+        page = client.list_smart_jobs(job_state=JobState.FINISHED, max_results=3)
+        expected = sum(j.get("JobState") == "Finished" for j in emu.jobs)
+    assert page.total_count == expected and len(page.smart_job_list) == 3
 
 
 def test_oldest_first_is_the_reverse_of_newest_first(emulator: Emulator) -> None:
@@ -168,3 +176,22 @@ def test_persistent_throttling_ends_with_the_throttling_error() -> None:
         assert emu.calls == FAST.max_attempts
     assert info.value.attempts == FAST.max_attempts
     assert "try again" in info.value.hint
+
+
+def test_an_untidy_dataset_reads_every_job_over_http(caplog: pytest.LogCaptureFixture) -> None:
+    with Emulator(count=300, seed=5, untidy=0.3) as emu, client_for(emu) as client:
+        with caplog.at_level("WARNING", logger="bot.ice"):
+            pages = list(client.iter_pages(max_results=50))
+        entries = json.loads(json.dumps(emu.jobs))  # as they went over the wire
+    objects = [entry for entry in entries if isinstance(entry, dict)]
+    jobs = [job for page in pages for job in page.smart_job_list]
+    assert [job.raw for job in jobs] == objects, "one job per object entry, in order"
+    assert sum(page.unreadable for page in pages) == len(entries) - len(objects) > 0
+    ids = [e.get("JobId") for e in objects]
+    assert [job.job_id for job in jobs] == [i if isinstance(i, str) else str(i) for i in ids]
+    assert sum(bool(job.degraded) for job in jobs) >= 0.2 * len(jobs)
+    warnings = [r for r in caplog.records if r.name == "bot.ice" and r.levelname == "WARNING"]
+    untidy_pages = [page for page in pages if page.degraded or page.unreadable]
+    assert len(warnings) == len(untidy_pages) > 0, "one line per untidy page"
+    for page, warning in zip(untidy_pages, warnings, strict=True):
+        assert page.request_id and page.request_id in warning.getMessage()

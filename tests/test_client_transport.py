@@ -12,14 +12,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
-from pydantic import ValidationError
 
 from bot.ice import (
+    CallRecord,
     Credentials,
     IceAuthError,
     IceClient,
     IceParameterError,
     IceProtocolError,
+    IceRequestError,
     IceServiceError,
     IceThrottledError,
     IceTransportError,
@@ -204,14 +205,90 @@ def test_malformed_json_is_a_protocol_error_not_a_crash() -> None:
     assert "HTTP 200" in str(info.value) and len(seen) == 1
 
 
-def test_wrong_field_types_are_a_protocol_error() -> None:
-    body = page_body(["a"])
-    body["SmartJobList"] = "not a list"
+def test_one_wrongly_typed_field_costs_that_field_not_the_page(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body = page_body(["a", "b", "c"])
+    jobs: list[dict[str, object]] = body["SmartJobList"]  # type: ignore[assignment]
+    jobs[0]["ModifiedTime"] = ""
+    jobs[1]["UserId"] = "1084506228******"
+    jobs[1]["CreateTime"] = "yesterday"
+    jobs[2]["InputConfig"] = "oss://bucket/in.mp4"
+    jobs[2]["Title"] = ["a", "list"]
+    records: list[CallRecord] = []
+    handler, seen = scripted([httpx.Response(200, json=body)])
+    client, _ = make_client(handler, observers=(records.append,))
+    with caplog.at_level("WARNING", logger="bot.ice"):
+        page = client.list_smart_jobs()
+    assert [j.job_id for j in page.smart_job_list] == ["a", "b", "c"] and len(seen) == 1
+    first, second, third = page.smart_job_list
+    assert first.modified_time is None and first.degraded == ()
+    assert second.user_id == "1084506228******" and second.create_time is None
+    assert second.degraded == ("CreateTime",) and second.raw["CreateTime"] == "yesterday"
+    assert third.input_config is not None and third.input_config.input_file == "oss://bucket/in.mp4"
+    assert third.title is None and set(third.degraded) == {"Title", "InputConfig"}
+    assert page.degraded == {"CreateTime": 1, "Title": 1, "InputConfig": 1}
+    assert (records[-1].degraded, records[-1].unreadable) == (3, 0)
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "bot.ice"]
+    assert "RID-OK" in line and "CreateTime=1" in line and "InputConfig=1" in line
+    assert "yesterday" not in line and "oss://" not in line, "values are user data"
+
+
+def test_entries_that_are_not_objects_are_skipped_and_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body = page_body(["a", "b"])
+    body["SmartJobList"] = ["oops", *body["SmartJobList"], None, 7]  # type: ignore[misc]
+    records: list[CallRecord] = []
     handler, _ = scripted([httpx.Response(200, json=body)])
+    client, _ = make_client(handler, observers=(records.append,))
+    with caplog.at_level("WARNING", logger="bot.ice"):
+        page = client.list_smart_jobs()
+    assert [j.job_id for j in page.smart_job_list] == ["a", "b"]
+    assert page.unreadable == 3 and page.degraded == {}
+    assert (records[-1].degraded, records[-1].unreadable) == (0, 3)
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "bot.ice"]
+    assert "3 unreadable" in line and "RID-OK" in line
+
+
+@pytest.mark.parametrize("job_list", ["not a list", {"JobId": "a"}, 42])
+def test_a_job_list_that_is_not_a_list_is_an_empty_page(job_list: object) -> None:
+    body = page_body(["a"], next_token="more")
+    body["SmartJobList"] = job_list
+    handler, _ = scripted([httpx.Response(200, json=body)])
+    client, _ = make_client(handler)
+    page = client.list_smart_jobs()
+    assert page.smart_job_list == () and page.next_token == "more"
+    assert page.degraded == {"SmartJobList": 1}
+
+
+@pytest.mark.parametrize("content", [b"[1, 2]", b'"text"', b"null", b"[" * 100_000])
+def test_a_body_that_is_not_a_json_object_is_a_protocol_error(content: bytes) -> None:
+    handler, seen = scripted([httpx.Response(200, content=content)])
     client, _ = make_client(handler)
     with pytest.raises(IceProtocolError) as info:
         client.list_smart_jobs()
-    assert "SmartJobList" in str(info.value)
+    assert "not the API's JSON" in info.value.message and len(seen) == 1
+
+
+def test_an_error_code_on_http_200_is_still_an_error() -> None:
+    handler, _ = scripted([error(200, "InvalidParameter")])
+    client, _ = make_client(handler)
+    with pytest.raises(IceParameterError):
+        client.list_smart_jobs()
+
+
+def test_an_integer_too_long_for_python_costs_only_its_field() -> None:
+    digits = "9" * 5000  # int() refuses more than 4300 digits
+    jobs = '[{"JobId":"a","UserId":DIGITS},{"JobId":"b"}]'
+    raw = '{"RequestId":"R","SmartJobList":JOBS,"TotalCount":DIGITS}'.replace("JOBS", jobs)
+    raw = raw.replace("DIGITS", digits)
+    handler, _ = scripted([httpx.Response(200, content=raw.encode())])
+    client, _ = make_client(handler)
+    page = client.list_smart_jobs()
+    assert [j.job_id for j in page.smart_job_list] == ["a", "b"]
+    assert page.smart_job_list[0].user_id == digits[:10_000]
+    assert page.total_count is None and page.degraded == {"TotalCount": 1}
 
 
 def test_unknown_job_type_from_the_service_still_parses() -> None:
@@ -267,10 +344,36 @@ def test_iter_pages_stops_on_a_repeated_token() -> None:
 def test_invalid_arguments_fail_before_any_request() -> None:
     handler, seen = scripted([])
     client, _ = make_client(handler)
-    for bad in ({"max_results": 0}, {"max_results": 101}, {"page_size": 0}, {"job_state": "Nope"}):
-        with pytest.raises(ValidationError):
+    bad_arguments = (
+        {"max_results": 0},
+        {"max_results": 101},
+        {"max_results": "10"},
+        {"max_results": True},
+        {"page_size": 0},
+        {"page_no": 0},
+        {"job_state": "Nope"},
+        {"job_type": "asr"},
+        {"sort_by": "newest"},
+        {"next_token": 5},
+    )
+    for bad in bad_arguments:
+        with pytest.raises(IceRequestError) as info:
             client.list_smart_jobs(**bad)  # type: ignore[arg-type]
+        assert isinstance(info.value, ValueError)
+        assert next(iter(bad)) in str(info.value), "the message names the argument"
     assert seen == []
+
+
+def test_arguments_at_their_bounds_are_sent() -> None:
+    handler, seen = scripted([httpx.Response(200, json=page_body([]))] * 2)
+    client, _ = make_client(handler)
+    client.list_smart_jobs(max_results=100, sort_by="CreationTime:Asc", job_type="ASR")
+    client.list_smart_jobs(page_no=1, page_size=1, next_token="")
+    queries = [dict(parse_qsl(urlsplit(str(r.url)).query)) for r in seen]
+    assert queries == [
+        {"MaxResults": "100", "SortBy": "CreationTime:Asc", "JobType": "ASR"},
+        {"PageNo": "1", "PageSize": "1"},
+    ]
 
 
 def test_credentials_are_asked_for_on_every_attempt() -> None:
@@ -342,7 +445,7 @@ def test_lazy_exports_are_all_listed_and_cheap() -> None:
     assert sorted(bot.ice.__all__) == sorted(bot.ice._MODULE_OF)
     for name in bot.ice.__all__:
         assert getattr(bot.ice, name) is not None
-    script = "import sys; from bot.ice import JobState, IceError; print(sorted(m for m in ('pydantic.main', 'httpx', 'alibabacloud_credentials') if m in sys.modules))"
+    script = "import sys; from bot.ice import JobState, IceError; print(sorted(m for m in ('bot.ice._models', 'bot.ice._reader', 'httpx', 'alibabacloud_credentials') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -24,10 +24,12 @@ from bot.ice._models import SmartJobPage
 from bot.ice.emulator import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
+    UNTIDY_VARIANTS,
     Emulator,
     Faults,
     generate_jobs,
 )
+from bot.ice.emulator._untidy import HUGE_TEXT, untidy, untidy_plan
 from tests.emulator_helpers import (
     SUCCESS_KEYS,
     call,
@@ -48,8 +50,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def ice() -> Iterator[Emulator]:
-    """One shared emulator for read-only tests (every request carries a fresh nonce)."""
-    with Emulator(count=500, seed=7) as emulator:
+    """One shared emulator for read-only tests (every request carries a fresh nonce), with
+    ``TotalCount`` so that counts can be checked on every page."""
+    with Emulator(count=500, seed=7, total_count=True) as emulator:
         yield emulator
 
 
@@ -142,12 +145,19 @@ def test_dataset_small_counts() -> None:
 # --------------------------------------------------------------------------- success
 
 
-def test_default_page_matches_the_reference_shape(ice: Emulator) -> None:
+def test_total_count_is_left_out_unless_asked_as_the_service_does(fresh: Emulator) -> None:
+    page = ok(fresh)
+    assert set(page) == SUCCESS_KEYS
+    assert len(page["SmartJobList"]) == 10 and page["NextToken"]
+    assert SmartJobPage.from_wire(page).total_count is None
+
+
+def test_page_with_total_count_matches_the_reference_shape(ice: Emulator) -> None:
     response = call(ice)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     page = response.json()
-    assert set(page) == SUCCESS_KEYS
+    assert set(page) == SUCCESS_KEYS | {"TotalCount"}
     assert REQUEST_ID.match(page["RequestId"])
     assert response.headers["x-acs-request-id"] == page["RequestId"]
     assert page["MaxResults"] == "10"
@@ -332,7 +342,7 @@ def test_custom_jobs_are_served_newest_first() -> None:
         },
         {"JobId": "c" * 32, "JobType": "TextToSpeech", "CreateTime": "2026-01-02T00:00:00Z"},
     ]
-    with Emulator(jobs=jobs) as emulator:
+    with Emulator(jobs=jobs, total_count=True) as emulator:
         assert [j["JobId"][0] for j in emulator.jobs] == ["b", "c", "a"]
         page = ok(emulator, {"JobType": "ASR"})
     assert [j["JobId"][0] for j in page["SmartJobList"]] == ["b", "a"]
@@ -396,7 +406,7 @@ def test_date_within_skew_is_accepted(ice: Emulator) -> None:
 
 def test_relaxed_clock_accepts_any_date() -> None:
     with Emulator(count=5, max_skew=None) as emulator:
-        assert ok(emulator, date="2024-01-01T00:00:00Z")["TotalCount"] == "5"
+        assert len(ok(emulator, date="2024-01-01T00:00:00Z")["SmartJobList"]) == 5
         assert error_of(call(emulator, date="soon"))["Code"] == "InvalidTimeStamp.Expired"
 
 
@@ -547,6 +557,7 @@ def _replay_emulator(case: str, **kw: Any) -> Emulator:
         credentials={"testid": "testsecret"},
         security_tokens=tokens,
         max_skew=None,
+        total_count=True,
         **kw,
     )
 
@@ -610,7 +621,7 @@ def test_official_sdk_pages_to_the_end() -> None:
     from alibabacloud_ice20201109.models import ListSmartJobsRequest
     from alibabacloud_tea_openapi.models import Config
 
-    with Emulator(count=120, seed=9) as emulator:
+    with Emulator(count=120, seed=9, total_count=True) as emulator:
         client = Client(
             Config(
                 access_key_id=DEMO_ACCESS_KEY_ID,
@@ -758,8 +769,9 @@ def test_server_is_quiet(capfd: pytest.CaptureFixture[str]) -> None:
     assert captured.out == ""
 
 
-def _start_cli(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    code = "from bot.ice.emulator import serve; serve(port=0, count=25, seed=3)"
+def _start_cli(env: dict[str, str], **options: object) -> tuple[subprocess.Popen[str], str]:
+    extra = "".join(f", {name}={value!r}" for name, value in options.items())
+    code = f"from bot.ice.emulator import serve; serve(port=0, count=25, seed=3{extra})"
     proc = subprocess.Popen(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -774,7 +786,12 @@ def _start_cli(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
 
 def _stop_cli(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=10)
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # never leave an emulator behind
+        proc.communicate()
+        raise AssertionError("Ctrl-C did not stop the emulator within 10 s") from None
     return proc.returncode, out, err
 
 
@@ -792,7 +809,8 @@ def test_serve_prints_one_line_and_stops_on_ctrl_c() -> None:
         port = int(url.group(0).rsplit(":", 1)[1])
         response = send(sign_for(url.group(0)))
         assert response.status_code == 200
-        assert response.json()["TotalCount"] == "25"
+        assert len(response.json()["SmartJobList"]) == 10
+        assert "TotalCount" not in response.json()
         assert port > 0
     finally:
         code, out, err = _stop_cli(proc)
@@ -817,3 +835,67 @@ def test_serve_uses_env_credentials_and_never_prints_the_secret() -> None:
     assert code == 0, err
     assert "env-secret-value" not in line + out + err
     assert "env-key" in line
+
+
+def test_serve_with_total_count_and_untidy_jobs() -> None:
+    proc, line = _start_cli(_cli_env(), total_count=True, untidy=0.5)
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert url, line
+        assert "50% untidy" in line
+        page = send(sign_for(url.group(0), {"MaxResults": "100"})).json()
+    finally:
+        code, _, err = _stop_cli(proc)
+    assert code == 0, err
+    assert page["TotalCount"] == "25"
+    assert any(
+        not isinstance(entry, dict) or entry != tidy
+        for entry, tidy in zip(page["SmartJobList"], generate_jobs(count=25, seed=3), strict=True)
+    )
+
+
+# --------------------------------------------------------------------------- untidy jobs
+
+
+def test_untidy_plan_is_seeded_and_holds_every_variant() -> None:
+    plan = untidy_plan(2000, rate=0.05, seed=7)
+    assert plan == untidy_plan(2000, rate=0.05, seed=7)
+    assert plan != untidy_plan(2000, rate=0.05, seed=8)
+    assert 60 <= len(plan) <= 140, "about 5 % of the positions"
+    assert {name for _, name in plan} == set(UNTIDY_VARIANTS)
+    assert untidy_plan(2000, rate=0.0, seed=7) == []
+
+
+def test_untidy_keeps_positions_and_the_tidy_jobs() -> None:
+    tidy = generate_jobs(count=400, seed=7, now=NOW)
+    mixed = untidy(tidy, rate=0.25, seed=7)
+    edited = dict(untidy_plan(400, rate=0.25, seed=7))
+    assert len(mixed) == len(tidy)
+    for index, (before, after) in enumerate(zip(tidy, mixed, strict=True)):
+        if index not in edited:
+            assert after is before
+        else:
+            assert after == UNTIDY_VARIANTS[edited[index]](before)
+    assert tidy == generate_jobs(count=400, seed=7, now=NOW), "the source is not mutated"
+    assert untidy(tidy, rate=0.25, seed=7) == mixed
+
+
+def test_every_untidy_variant_changes_its_job_and_stays_json(ice: Emulator) -> None:
+    tidy = ice.jobs[0]
+    for name, variant in UNTIDY_VARIANTS.items():
+        odd = variant(dict(tidy))
+        # JSON text, not ==: the float UserId 1.0e15 equals the int it came from
+        assert json.dumps(odd, sort_keys=True) != json.dumps(tidy, sort_keys=True), name
+
+
+def test_untidy_emulator_serves_every_entry() -> None:
+    with Emulator(count=60, seed=3, untidy=0.5) as emulator:
+        served = [
+            entry
+            for page in pages(emulator, {"MaxResults": "25"})
+            for entry in page["SmartJobList"]
+        ]
+        stored = list(emulator.jobs)
+    assert served == json.loads(json.dumps(stored))
+    assert any(not isinstance(entry, dict) for entry in served), "non-object entries included"
+    assert any(isinstance(entry, dict) and entry.get("Title") == HUGE_TEXT for entry in served)

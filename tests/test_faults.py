@@ -277,24 +277,24 @@ def test_ice_html_page_from_a_proxy_is_explained_after_the_retries(
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "where"),
+    ("field", "value", "shown"),
     [
-        ("JobId", 12345, "SmartJobList.0.JobId"),
-        ("CreateTime", "yesterday", "SmartJobList.0.CreateTime"),
-        ("Title", ["a", "list"], "SmartJobList.0.Title"),
-        ("InputConfig", "oss://not-an-object", "SmartJobList.0.InputConfig"),
+        ("JobId", 12345, "`12345`"),
+        ("CreateTime", "yesterday", "job 1"),
+        ("Title", ["a", "list"], "(untitled)"),
+        ("InputConfig", "oss://not-an-object", "oss://not-an-object"),
     ],
 )
-def test_ice_wrong_field_types_name_the_field(
-    ice_options: dict[str, Any], field: str, value: Any, where: str
+def test_ice_wrong_field_types_cost_only_that_field(
+    ice_options: dict[str, Any], field: str, value: Any, shown: str
 ) -> None:
     bad = job(1, timedelta(minutes=3), "Failed") | {field: value}
     with local_deployment(services=quick(ice_options), jobs=[bad]) as local:
         url, _, _ = local.command("failed")
-        text = text_of(only_answer(local, url))
-        assert "`InvalidResponse`" in text and "expected shape" in text
-        assert where in text
-        assert local.ice.calls == 1, "a wrong shape is not retried"
+        message = only_answer(local, url)
+        assert message["text"].startswith("1 failed job")
+        assert shown in text_of(message), "the job arrives, read as well as it can be"
+        assert local.ice.calls == 1
 
 
 def test_ice_empty_list_says_nothing_was_found(ice_options: dict[str, Any]) -> None:

@@ -132,7 +132,7 @@ def test_secrets_unreachable_at_cold_start_then_recovered(
     entry.runtime.services.close()
 
 
-def test_the_ack_path_loads_neither_boto3_nor_pydantic_models_nor_the_credentials_chain() -> None:
+def test_the_ack_path_loads_neither_boto3_nor_the_ice_models_nor_the_credentials_chain() -> None:
     script = """
 import json, sys
 from bot.local.demo import local_deployment
@@ -141,7 +141,7 @@ with local_deployment(count=10) as local:
     body = slash_command_body("failed asr", response_url=local.slack.response_url())
     ack = local.handler(function_url_event(body, sign_slack(local.secret, body)), LambdaContext())
     assert ack["statusCode"] == 200 and len(local.lam.pending) == 1
-    heavy = ("boto3", "botocore.client", "alibabacloud_credentials", "aiohttp", "pydantic.main", "bot.ice._client")
+    heavy = ("boto3", "botocore.client", "alibabacloud_credentials", "aiohttp", "bot.ice._models", "bot.ice._reader", "bot.ice._client")
     print(json.dumps([m for m in heavy if m in sys.modules]))
 """
     out = subprocess.run(

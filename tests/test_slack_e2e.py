@@ -22,7 +22,7 @@ JOB_ID = re.compile(r"`([0-9a-f]{32})`")
 
 @pytest.fixture
 def local() -> Iterator[LocalDeployment]:
-    with local_deployment(count=400, seed=11) as deployment:
+    with local_deployment(count=400, seed=11, total_count=True) as deployment:
         yield deployment
 
 

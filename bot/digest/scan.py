@@ -120,7 +120,7 @@ class DigestStats:
         if len(self.newest_failures) < NEWEST_FAILURES:  # newest first: the first five seen
             self.newest_failures.append(
                 FailedJob(
-                    job_id=job.job_id[:_TEXT_CHARS],
+                    job_id=(job.job_id or "")[:_TEXT_CHARS],
                     title=job.title[:_TEXT_CHARS] if job.title is not None else None,
                     job_type=job_type,
                     create_time=job.create_time,

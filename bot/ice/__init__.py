@@ -1,7 +1,8 @@
-"""Alibaba Cloud ICE ``ListSmartJobs``: models, signing, and a retrying httpx client.
+"""Alibaba Cloud ICE ``ListSmartJobs``: models, a tolerant reader, signing, and a retrying
+httpx client.
 
 The names below load on first use (PEP 562): ``from bot.ice import JobState`` costs only
-the enums, so the Slack ack path never pays for pydantic, httpx or the credentials chain.
+the enums, so the Slack ack path never pays for the models, httpx or the credentials chain.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ if TYPE_CHECKING:
     from bot.ice._enums import JobState, JobType, SortBy
     from bot.ice._errors import (
         CredentialsError,
+        IceAccountError,
         IceAuthError,
         IceError,
         IceParameterError,
         IceProtocolError,
+        IceRequestError,
         IceServiceError,
         IceThrottledError,
         IceTransportError,
@@ -50,10 +53,12 @@ _WHERE = {
     "bot.ice._enums": ("JobState", "JobType", "SortBy"),
     "bot.ice._errors": (
         "CredentialsError",
+        "IceAccountError",
         "IceAuthError",
         "IceError",
         "IceParameterError",
         "IceProtocolError",
+        "IceRequestError",
         "IceServiceError",
         "IceThrottledError",
         "IceTransportError",
@@ -74,11 +79,13 @@ __all__ = [
     "CredentialsError",
     "CredentialsProvider",
     "DefaultCredentials",
+    "IceAccountError",
     "IceAuthError",
     "IceClient",
     "IceError",
     "IceParameterError",
     "IceProtocolError",
+    "IceRequestError",
     "IceServiceError",
     "IceThrottledError",
     "IceTransportError",

@@ -15,10 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import ValidationError
 
 from bot.ice._credentials import CredentialsProvider, credentials_from_env
-from bot.ice._enums import ACTION, API_VERSION, JobState, JobType, SortBy
+from bot.ice._enums import ACTION, API_VERSION, WIRE_TIME, JobState, JobType, SortBy
 from bot.ice._errors import (
     IceError,
     IceProtocolError,
@@ -28,11 +27,14 @@ from bot.ice._errors import (
     classify,
 )
 from bot.ice._models import ListSmartJobsRequest, SmartJobPage
+from bot.ice._reader import read_page
 from bot.ice._signing import sign
+from bot.ice._transport import transport_for
 
 log = logging.getLogger("bot.ice")
 
 DEFAULT_REGION = "cn-shanghai"
+_READ = httpx.ByteStream(b"")  # what a response's stream becomes once its body is read
 USER_AGENT = "smartjobs/0.1 (+httpx)"
 
 
@@ -56,7 +58,11 @@ class RetryPolicy:
 
 @dataclass(frozen=True, slots=True)
 class CallRecord:
-    """One HTTP attempt, handed to observers (logs, metrics)."""
+    """One HTTP attempt, handed to observers (logs, metrics).
+
+    ``degraded`` (values read as something sensible instead) and ``unreadable`` (list
+    entries that were not objects) describe the page a successful attempt returned.
+    """
 
     action: str
     attempt: int
@@ -64,6 +70,8 @@ class CallRecord:
     status: int | None
     code: str | None
     request_id: str | None
+    degraded: int = 0
+    unreadable: int = 0
 
 
 Observer = Callable[[CallRecord], None]
@@ -96,10 +104,9 @@ class IceClient:
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not crypto
         self._http = httpx.Client(
-            transport=transport,
+            transport=transport or transport_for(self.endpoint),
             timeout=timeout or httpx.Timeout(10.0, connect=5.0),
             headers={"user-agent": USER_AGENT, "accept": "application/json"},
-            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
         )
 
     @classmethod
@@ -140,17 +147,16 @@ class IceClient:
         page_no: int | None = None,
         page_size: int | None = None,
     ) -> SmartJobPage:
-        """One page. Bad arguments raise ``pydantic.ValidationError`` before any request."""
-        request = ListSmartJobsRequest.model_validate(
-            {
-                "job_type": job_type,
-                "job_state": job_state,
-                "sort_by": sort_by,
-                "max_results": max_results,
-                "next_token": next_token,
-                "page_no": page_no,
-                "page_size": page_size,
-            }
+        """One page. Bad arguments raise :class:`~bot.ice.IceRequestError` (a ``ValueError``)
+        before any request."""
+        request = ListSmartJobsRequest(
+            job_type=job_type,  # type: ignore[arg-type]  # a str is checked and converted
+            job_state=job_state,  # type: ignore[arg-type]
+            sort_by=sort_by,  # type: ignore[arg-type]
+            max_results=max_results,
+            next_token=next_token,
+            page_no=page_no,
+            page_size=page_size,
         )
         return self._call(request)
 
@@ -257,7 +263,7 @@ class IceClient:
             access_key_id=creds.access_key_id,
             access_key_secret=creds.access_key_secret,
             security_token=creds.security_token,
-            date=self._clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            date=self._clock().strftime(WIRE_TIME),
             nonce=uuid.uuid4().hex,  # fresh per attempt: a replayed nonce is refused
         )
         timeout = self._http.timeout
@@ -280,29 +286,30 @@ class IceClient:
                 f"Could not reach ICE at {self._host} ({type(exc).__name__}).",
                 hint="Check ICE_REGION / ICE_ENDPOINT and the network.",
             ) from None
-        return self._read(response, attempt, begun)
+        try:
+            return self._read(response, attempt, begun)
+        finally:
+            # httpx's response stream points back at its response: a cycle that only the
+            # garbage collector frees (30 objects a call), whose full passes over a Lambda's
+            # ~80k objects cost more than the rest of the call. The body is read by now.
+            response.stream = _READ
 
     def _read(self, response: httpx.Response, attempt: int, begun: float) -> SmartJobPage:
+        """A JSON object without an error ``Code`` is a page, read tolerantly; else an error."""
         status = response.status_code
         body = _json_object(response.content)
-        request_id = _str_or_none(body.get("RequestId")) if body else None
-        if status == 200 and body is not None and "Code" not in body:
-            self._observe(attempt, begun, status, None, request_id)
-            try:
-                return SmartJobPage.from_wire(body)
-            except ValidationError as exc:
-                raise IceProtocolError(
-                    "InvalidResponse",
-                    f"ICE's answer did not have the expected shape ({exc.error_count()} problems, "
-                    f"first at {'.'.join(map(str, exc.errors()[0]['loc']))}).",
-                    request_id=request_id,
-                    status=status,
-                    hint="This is a service or proxy fault: try again later.",
-                ) from None
-        if body is not None and isinstance(body.get("Code"), str):
-            code = body["Code"]
+        code = _str_or_none(body.get("Code")) if body is not None else None
+        if body is not None and code is not None:
+            request_id = _str_or_none(body.get("RequestId"))
             self._observe(attempt, begun, status, code, request_id)
             raise classify(code, str(body.get("Message", "")), status=status, request_id=request_id)
+        if body is not None and status == 200:
+            page = read_page(body)
+            degraded = sum(page.degraded.values())
+            self._observe(attempt, begun, status, None, page.request_id, degraded, page.unreadable)
+            if degraded or page.unreadable:
+                _warn_degraded(page)
+            return page
         kind = response.headers.get("content-type", "unknown content").split(";")[0]
         self._observe(attempt, begun, status, f"HTTP{status}", None)
         error_type = IceServiceError if status >= 500 or status == 429 else IceProtocolError
@@ -314,17 +321,53 @@ class IceClient:
         )
 
     def _observe(
-        self, attempt: int, begun: float, status: int | None, code: str | None, rid: str | None
+        self,
+        attempt: int,
+        begun: float,
+        status: int | None,
+        code: str | None,
+        rid: str | None,
+        degraded: int = 0,
+        unreadable: int = 0,
     ) -> None:
-        record = CallRecord(ACTION, attempt, time.monotonic() - begun, status, code, rid)
+        record = CallRecord(
+            ACTION, attempt, time.monotonic() - begun, status, code, rid, degraded, unreadable
+        )
         for observer in self._observers:
             observer(record)
 
 
+def _warn_degraded(page: SmartJobPage) -> None:
+    """One line per page: which fields, how often; never a value (values are user data)."""
+    fields = ", ".join(f"{name}={count}" for name, count in sorted(page.degraded.items()))
+    log.warning(
+        "ICE %s page read tolerantly (RequestId %s): %d unreadable entries; degraded: %s",
+        ACTION,
+        page.request_id,
+        page.unreadable,
+        fields or "none",
+    )
+
+
+def _int_or_digits(digits: str) -> int | str:
+    """JSON integers too long for ``int()`` (over 4300 digits) stay text, not a failure."""
+    try:
+        return int(digits)
+    except ValueError:
+        return digits
+
+
 def _json_object(content: bytes) -> dict[str, Any] | None:
+    """The body as a JSON object, else None. Parsed straight from the bytes; only a body
+    that fails is parsed again, keeping integers longer than ``int()`` allows as text."""
     try:
         value = json.loads(content)
     except ValueError:
+        try:
+            value = json.loads(content, parse_int=_int_or_digits)
+        except (ValueError, RecursionError):
+            return None
+    except RecursionError:
         return None
     return value if isinstance(value, dict) else None
 

@@ -1,4 +1,4 @@
-"""The API's vocabulary: plain enums, no pydantic, so the Slack ack path can use them cheaply."""
+"""The API's vocabulary: plain enums and constants, cheap enough for the Slack ack path."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from enum import StrEnum
 
 API_VERSION = "2020-11-09"
 ACTION = "ListSmartJobs"
+WIRE_TIME = "%Y-%m-%dT%H:%M:%SZ"
+"""The service's timestamps (``x-acs-date``, ``CreateTime``): UTC, whole seconds, ``Z``."""
 
 
 class JobType(StrEnum):

@@ -1,29 +1,14 @@
-"""Errors of the ICE client, classified by the service's ``Code`` (HTTP statuses vary)."""
+"""Errors of the ICE client, classified by the service's ``Code`` (HTTP statuses vary).
+
+One table, :data:`RULES`, says for every code the service documents (the IMS error table
+and the gateway's generic codes) which error it becomes, and so whether it is retried,
+and the hint a user is shown. Codes are compared case-insensitively: the service itself
+spells both ``ServiceUnAvailable`` and ``ServiceUnavailable``.
+"""
 
 from __future__ import annotations
 
-RETRYABLE_CODES = frozenset(
-    {"Throttling", "Throttling.User", "Throttling.Api", "ServiceUnavailable", "InternalError"}
-)
-RESIGN_CODES = frozenset({"SignatureNonceUsed", "InvalidTimeStamp.Expired"})
-
-HINTS: dict[str, str] = {
-    "InvalidAccessKeyId.NotFound": "The AccessKey ID is unknown: check ALIBABA_CLOUD_ACCESS_KEY_ID.",
-    "InvalidAccessKeyId.Inactive": "The AccessKey is disabled: enable it or create a new one in RAM.",
-    "SignatureDoesNotMatch": "The signature was rejected: check the AccessKey secret "
-    "(ALIBABA_CLOUD_ACCESS_KEY_SECRET).",
-    "InvalidSecurityToken.Expired": "The STS token has expired: refresh the role credentials.",
-    "InvalidSecurityToken.Malformed": "The STS token is malformed: check ALIBABA_CLOUD_SECURITY_TOKEN.",
-    "Forbidden.RAM": "The RAM identity may not call ice:ListSmartJobs: attach infra/ram-policy.json.",
-    "NoPermission": "The RAM identity may not call ice:ListSmartJobs: attach infra/ram-policy.json.",
-    "InvalidParameter": "A parameter was rejected: check the filters.",
-    "MissingParameter": "A required parameter is missing.",
-    "InvalidTimeStamp.Expired": "The request time was off by more than 15 minutes: check the clock.",
-    "SignatureNonceUsed": "A request was replayed: send it again with a fresh nonce.",
-    "Throttling": "ICE is throttling requests: wait a moment and try again.",
-    "ServiceUnavailable": "ICE is unavailable right now: try again in a minute.",
-    "InternalError": "ICE had an internal error: try again in a minute.",
-}
+from typing import Final
 
 
 class IceError(Exception):
@@ -50,7 +35,7 @@ class IceError(Exception):
         self.message = message
         self.request_id = request_id
         self.status = status
-        self.hint = hint or HINTS.get(code) or _family_hint(code)
+        self.hint = hint or hint_for(code)
         super().__init__(self.describe())
 
     def describe(self) -> str:
@@ -66,22 +51,16 @@ class IceError(Exception):
         )
 
 
-def _family_hint(code: str) -> str:
-    if code.startswith("Throttling"):
-        return HINTS["Throttling"]
-    if code.startswith(("InvalidParameter", "MissingParameter")):
-        return HINTS["InvalidParameter"]
-    if code.startswith(("Forbidden", "NoPermission")):
-        return HINTS["Forbidden.RAM"]
-    return "See the RequestId in the ICE console or logs."
-
-
 class IceAuthError(IceError):
     """Credentials, signature or permission: retrying cannot help."""
 
 
+class IceAccountError(IceError):
+    """The account cannot use ICE (not activated, or suspended for an overdue bill)."""
+
+
 class IceParameterError(IceError):
-    """The request was rejected as malformed: retrying cannot help."""
+    """The request was rejected as malformed, or named what does not exist: retrying cannot help."""
 
 
 class IceThrottledError(IceError):
@@ -101,7 +80,7 @@ class IceTransportError(IceError):
 
 
 class IceProtocolError(IceError):
-    """An answer that is not the ListSmartJobs JSON (a proxy's HTML page, bad types)."""
+    """An answer that is not the ListSmartJobs JSON (a proxy's HTML page, not a JSON object)."""
 
 
 class RepeatedTokenError(IceError):
@@ -112,28 +91,130 @@ class CredentialsError(IceError):
     """No usable Alibaba Cloud credentials were found."""
 
 
+class IceRequestError(ValueError):
+    """Arguments outside the API's documented bounds, refused before any request is sent.
+
+    Not an :class:`IceError`: ICE never saw the request, so this is the caller's bug.
+    """
+
+
+_THROTTLED = "ICE is throttling requests: wait a moment and try again."
+_RAM = "The RAM identity may not call ice:ListSmartJobs: attach infra/ram-policy.json."
+_PARAMETER = "A parameter was rejected: check the filters."
+_WRONG_API = "That endpoint does not serve ICE's ListSmartJobs: check ICE_ENDPOINT and ICE_REGION."
+_RESIGN = IceServiceError  # re-signed by the retry loop: a fresh date and nonce on each attempt
+
+RULES: Final[tuple[tuple[str, type[IceError], str], ...]] = (
+    # (code, or a family prefix ending in "."; kind; hint). Exact codes win over families.
+    ("RequestsTooFrequent", IceThrottledError, _THROTTLED),  # HTTP 403, yet throttling
+    ("Throttling", IceThrottledError, _THROTTLED),
+    ("Throttling.", IceThrottledError, _THROTTLED),
+    ("ServiceUnavailable", IceServiceError, "ICE is unavailable right now: try again in a minute."),
+    ("InternalError", IceServiceError, "ICE had an internal error: try again in a minute."),
+    ("SignatureNonceUsed", _RESIGN, "A request was replayed: send it again with a fresh nonce."),
+    (
+        "InvalidTimeStamp.Expired",
+        _RESIGN,
+        "The request time was off by more than 15 minutes: check the clock.",
+    ),
+    (
+        "OperationDenied",
+        IceAccountError,
+        "ICE is not activated for this Alibaba Cloud account: activate Intelligent Media "
+        "Services in the console, then try again.",
+    ),
+    (
+        "OperationDenied.Suspended",
+        IceAccountError,
+        "The Alibaba Cloud account is overdue, so ICE is suspended: settle the bill in the "
+        "console, then try again.",
+    ),
+    ("Forbidden", IceAuthError, _RAM),
+    ("Forbidden.", IceAuthError, _RAM),
+    ("NoPermission", IceAuthError, _RAM),
+    (
+        "ResourceNotFound",
+        IceParameterError,
+        "ICE has no such resource: check ICE_REGION (jobs live in the region that ran them).",
+    ),
+    ("InvalidParameter", IceParameterError, _PARAMETER),
+    ("InvalidParameter.", IceParameterError, _PARAMETER),
+    (
+        "MissingParameter",
+        IceParameterError,
+        "ICE says a required parameter is missing: report this with the RequestId.",
+    ),
+    ("MissingParameter.", IceParameterError, _PARAMETER),
+    (
+        "InvalidAccessKeyId.NotFound",
+        IceAuthError,
+        "The AccessKey ID is unknown: check ALIBABA_CLOUD_ACCESS_KEY_ID.",
+    ),
+    (
+        "InvalidAccessKeyId.Inactive",
+        IceAuthError,
+        "The AccessKey is disabled: enable it or create a new one in RAM.",
+    ),
+    (
+        "InvalidAccessKeyId.",
+        IceAuthError,
+        "The AccessKey was refused: check ALIBABA_CLOUD_ACCESS_KEY_ID.",
+    ),
+    (
+        "SignatureDoesNotMatch",
+        IceAuthError,
+        "The signature was rejected: check the AccessKey secret (ALIBABA_CLOUD_ACCESS_KEY_SECRET).",
+    ),
+    (
+        "IncompleteSignature",
+        IceAuthError,
+        "The request's signature was incomplete: report this with the RequestId.",
+    ),
+    (
+        "InvalidSecurityToken.Expired",
+        IceAuthError,
+        "The STS token has expired: refresh the role credentials.",
+    ),
+    (
+        "InvalidSecurityToken.",
+        IceAuthError,
+        "The STS token is malformed: check ALIBABA_CLOUD_SECURITY_TOKEN.",
+    ),
+    ("InvalidAction.", IceParameterError, _WRONG_API),
+    ("InvalidVersion", IceParameterError, _WRONG_API),
+)
+_EXACT: Final = {code.lower(): (kind, hint) for code, kind, hint in RULES if code[-1] != "."}
+_FAMILIES: Final = tuple(
+    (code.lower(), kind, hint) for code, kind, hint in RULES if code[-1] == "."
+)
+_GENERIC_HINT: Final = "See the RequestId in the ICE console or logs."
+
+
+def _rule(code: str) -> tuple[type[IceError], str] | None:
+    key = code.lower()
+    exact = _EXACT.get(key)
+    if exact is not None:
+        return exact
+    for prefix, kind, hint in _FAMILIES:
+        if key.startswith(prefix):
+            return kind, hint
+    return None
+
+
+def hint_for(code: str) -> str:
+    """What a user should do about ``code`` (any casing)."""
+    rule = _rule(code)
+    return rule[1] if rule else _GENERIC_HINT
+
+
 def classify(code: str, message: str, *, status: int | None, request_id: str | None) -> IceError:
-    """The typed error for a service error body."""
+    """The typed error for a service error body: by code first, then by HTTP status."""
+    rule = _rule(code)
     kind: type[IceError]
-    if code in RETRYABLE_CODES or code.startswith("Throttling"):
-        kind = IceThrottledError if code.startswith("Throttling") else IceServiceError
-    elif code.startswith(("InvalidParameter", "MissingParameter")):
-        kind = IceParameterError
-    elif code in RESIGN_CODES:
-        kind = IceServiceError  # re-signed by the retry loop: fresh date and nonce each attempt
-    elif code.startswith(
-        (
-            "InvalidAccessKeyId",
-            "SignatureDoesNotMatch",
-            "Forbidden",
-            "NoPermission",
-            "InvalidSecurityToken",
-            "IncompleteSignature",
-            "InvalidAction",
-            "InvalidVersion",
-        )
-    ):
-        kind = IceAuthError
+    if rule is not None:
+        kind = rule[0]
+    elif status == 429:
+        kind = IceThrottledError
     elif status is not None and status >= 500:
         kind = IceServiceError
     else:

@@ -1,45 +1,55 @@
-"""Typed request and response of ``ListSmartJobs`` (API version 2020-11-09)."""
+"""Typed request and response of ``ListSmartJobs`` (API version 2020-11-09): plain data.
+
+The response types are frozen, slotted dataclasses filled by the tolerant reader
+(:mod:`bot.ice._reader`); the request validates its documented bounds itself. No
+pydantic: reading ICE as it really answers means deciding field by field, which a
+validating model fights.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import cached_property
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
-from pydantic.alias_generators import to_pascal
+from typing import Any, TypeVar
 
 from bot.ice._enums import JobState, JobType, SortBy
+from bot.ice._errors import IceRequestError
+
+_Enum = TypeVar("_Enum", bound=StrEnum)
 
 
-def _open(kind: type[StrEnum], value: Any) -> Any:
-    """Known wire strings become the enum; one the service adds later stays a str."""
-    if isinstance(value, str) and not isinstance(value, StrEnum):
-        try:
-            return kind(value)
-        except ValueError:
-            return value
-    return value
+def _member(kind: type[_Enum], name: str, value: _Enum | str | None) -> _Enum | None:
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(kind)
+        raise IceRequestError(f"{name} must be one of {allowed}, not {value!r}") from None
 
 
 def _bounded(name: str, value: int | None, low: int, high: int | None) -> int | None:
-    if value is not None and (value < low or (high is not None and value > high)):
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise IceRequestError(f"{name} must be an integer, not {value!r}")
+    if value < low or (high is not None and value > high):
         upper = f" to {high}" if high is not None else " or more"
-        raise ValueError(f"{name} must be {low}{upper}, not {value}")
+        raise IceRequestError(f"{name} must be {low}{upper}, not {value}")
     return value
 
 
-class ListSmartJobsRequest(BaseModel):
+@dataclass(frozen=True, slots=True)
+class ListSmartJobsRequest:
     """The seven documented parameters with their documented bounds.
 
-    No ``pydantic.Field`` in this module: importing it costs ~28 ms (``pydantic.types``,
-    ``annotated_types``) on the cold path. Aliases come from ``to_pascal``, bounds from
-    validators, and schemas are built on first use (``defer_build``).
+    Strings for the enum parameters become their enum; anything out of bounds raises
+    :class:`~bot.ice.IceRequestError` (a ``ValueError``) here, before any request.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     job_type: JobType | None = None
     job_state: JobState | None = None
@@ -49,15 +59,19 @@ class ListSmartJobsRequest(BaseModel):
     page_no: int | None = None
     page_size: int | None = None
 
-    @field_validator("max_results", "page_size")
-    @classmethod
-    def _one_to_hundred(cls, value: int | None, info: ValidationInfo) -> int | None:
-        return _bounded(info.field_name or "value", value, 1, 100)
-
-    @field_validator("page_no")
-    @classmethod
-    def _positive(cls, value: int | None) -> int | None:
-        return _bounded("page_no", value, 1, None)
+    def __post_init__(self) -> None:
+        checked = {
+            "job_type": _member(JobType, "job_type", self.job_type),
+            "job_state": _member(JobState, "job_state", self.job_state),
+            "sort_by": _member(SortBy, "sort_by", self.sort_by),
+            "max_results": _bounded("max_results", self.max_results, 1, 100),
+            "page_size": _bounded("page_size", self.page_size, 1, 100),
+            "page_no": _bounded("page_no", self.page_no, 1, None),
+        }
+        if self.next_token is not None and not isinstance(self.next_token, str):
+            raise IceRequestError(f"next_token must be a string, not {self.next_token!r}")
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)  # frozen: the checked values replace the given
 
     def to_params(self) -> dict[str, str]:
         """Wire parameters: unset ones dropped, everything a string."""
@@ -73,24 +87,14 @@ class ListSmartJobsRequest(BaseModel):
         return {k: str(v) for k, v in pairs.items() if v is not None}
 
 
-class _Wire(BaseModel):
-    """Response shapes: PascalCase on the wire, snake_case in Python."""
-
-    model_config = ConfigDict(
-        alias_generator=to_pascal,
-        populate_by_name=True,
-        frozen=True,
-        extra="ignore",
-        defer_build=True,
-    )
-
-
-class InputConfig(_Wire):
+@dataclass(frozen=True, slots=True)
+class InputConfig:
     input_file: str | None = None
     keyword: str | None = None
 
 
-class OutputConfig(_Wire):
+@dataclass(frozen=True, slots=True)
+class OutputConfig:
     bucket: str | None = None
     object: str | None = None
 
@@ -100,15 +104,20 @@ def _json_view(raw: str | None) -> Any:
         return None
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
-class SmartJob(_Wire):
-    job_id: str
+@dataclass(frozen=True, slots=True)
+class SmartJob:
+    """One job as read. ``degraded`` names (wire names) the fields whose value was not of
+    the documented type or format and was read as something sensible instead; ``raw`` is
+    the entry exactly as it came."""
+
+    job_id: str | None = None
     title: str | None = None
     description: str | None = None
-    user_id: int | None = None
+    user_id: str | None = None
     job_type: JobType | str | None = None
     job_state: JobState | str | None = None
     editing_config: str | None = None
@@ -117,60 +126,99 @@ class SmartJob(_Wire):
     modified_time: datetime | None = None
     input_config: InputConfig | None = None
     output_config: OutputConfig | None = None
+    degraded: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    @field_validator("job_type", mode="before")
-    @classmethod
-    def _open_type(cls, value: Any) -> Any:
-        return _open(JobType, value)
-
-    @field_validator("job_state", mode="before")
-    @classmethod
-    def _open_state(cls, value: Any) -> Any:
-        return _open(JobState, value)
-
-    @field_validator("create_time", "modified_time")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        """The service writes UTC; a naive stamp is read as UTC, never as local time."""
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-    @cached_property
+    @property
     def editing_config_json(self) -> Any:
         """``EditingConfig`` parsed, or None when it is absent or not valid JSON."""
         return _json_view(self.editing_config)
 
-    @cached_property
+    @property
     def user_data_json(self) -> Any:
         """``UserData`` parsed, or None when it is absent or not valid JSON."""
         return _json_view(self.user_data)
 
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready, wire keys; a degraded job adds ``Raw``: its degraded fields as they came."""
+        data: dict[str, Any] = {
+            "JobId": self.job_id,
+            "Title": self.title,
+            "Description": self.description,
+            "UserId": self.user_id,
+            "JobType": self.job_type,
+            "JobState": self.job_state,
+            "EditingConfig": self.editing_config,
+            "UserData": self.user_data,
+            "CreateTime": _wire_time(self.create_time),
+            "ModifiedTime": _wire_time(self.modified_time),
+            "InputConfig": self.input_config
+            and {"InputFile": self.input_config.input_file, "Keyword": self.input_config.keyword},
+            "OutputConfig": self.output_config
+            and {"Bucket": self.output_config.bucket, "Object": self.output_config.object},
+        }
+        if self.degraded:
+            top = dict.fromkeys(name.partition(".")[0] for name in self.degraded)
+            data["Raw"] = {name: _json_ready(self.raw.get(name)) for name in top}
+        return data
 
-class SmartJobPage(_Wire):
+
+@dataclass(frozen=True, slots=True)
+class SmartJobPage:
+    """One page as read. ``unreadable`` counts list entries that were not objects (skipped);
+    ``degraded`` counts, per wire field name, the values read as something sensible instead."""
+
     request_id: str | None = None
-    smart_job_list: list[SmartJob] = []  # pydantic copies a default per instance
+    smart_job_list: tuple[SmartJob, ...] = ()
     next_token: str | None = None
     max_results: int | None = None
     total_count: int | None = None
+    unreadable: int = 0
+    degraded: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_wire(cls, body: Any) -> SmartJobPage:
-        """Read a ListSmartJobs answer body (the decoded JSON object)."""
-        return cls.model_validate(body)
+        """Read a ListSmartJobs answer body (the decoded JSON object); never raises on odd
+        values, only on a body that is not a mapping at all."""
+        from bot.ice._reader import read_page
+
+        return read_page(body)
 
     def replace(self, **changes: Any) -> SmartJobPage:
-        """A copy with some fields changed (``smart_job_list``, ``next_token``, ``total_count``)."""
-        return self.model_copy(update=changes)
+        """A copy with some fields changed (``smart_job_list``, ``next_token``, ``total_count``).
+
+        ``unreadable`` and ``degraded`` keep describing the page as it was read.
+        """
+        jobs = changes.get("smart_job_list")
+        if jobs is not None and not isinstance(jobs, tuple):
+            changes["smart_job_list"] = tuple(jobs)
+        return dataclasses.replace(self, **changes)
 
     def to_json(self) -> dict[str, Any]:
         """The page as JSON-ready data with the wire's PascalCase keys (``smartjobs query --json``)."""
-        data: dict[str, Any] = self.model_dump(mode="json", by_alias=True)
+        data: dict[str, Any] = {
+            "RequestId": self.request_id,
+            "SmartJobList": [job.to_json() for job in self.smart_job_list],
+            "NextToken": self.next_token,
+            "MaxResults": self.max_results,
+            "TotalCount": self.total_count,
+        }
+        if self.unreadable:
+            data["Unreadable"] = self.unreadable
         return data
 
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_strings_are_absent(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not (v == "" and k != "SmartJobList")}
-        return data
+
+def _wire_time(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    text = moment.isoformat()
+    return text[:-6] + "Z" if moment.utcoffset() == timedelta(0) else text
+
+
+def _json_ready(value: Any) -> Any:
+    """``value`` when JSON and UTF-8 can carry it (it came from JSON), else its ``ascii()``."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except (TypeError, ValueError, RecursionError):
+        return ascii(value)
+    return value

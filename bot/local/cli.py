@@ -189,6 +189,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--throttle-rate", type=_rate, default=0.0, help="share of requests throttled")
     e.add_argument("--error-rate", type=_rate, default=0.0, help="share of requests failing 5xx")
     e.add_argument("--latency", type=_seconds, default=0.0, help="seconds added to every answer")
+    e.add_argument("--total-count", action="store_true", help="include TotalCount in pages")
+    e.add_argument("--untidy", type=_rate, default=0.0, metavar="RATE", help="share of odd jobs")
 
     s = command("serve", _serve, help="the Bolt app over HTTP at POST /slack/events")
     s.add_argument("--port", type=_port, default=3000)
@@ -287,7 +289,14 @@ def _emulator(args: argparse.Namespace) -> int:
         throttle_rate=args.throttle_rate, error_rate=args.error_rate, latency=args.latency
     )
     _listening(
-        lambda: serve(port=args.port, count=args.jobs, seed=args.seed, faults=faults),
+        lambda: serve(
+            port=args.port,
+            count=args.jobs,
+            seed=args.seed,
+            faults=faults,
+            total_count=args.total_count,
+            untidy=args.untidy,
+        ),
         "127.0.0.1",
         args.port,
     )

@@ -2,7 +2,9 @@
 
 It checks ACS3-HMAC-SHA256 signatures with the project's own signer, answers
 with the service's JSON shapes and error codes, pages with opaque NextTokens,
-and can inject throttling, 5xx, latency, hangs and broken bodies on cue.
+and can inject throttling, 5xx, latency, hangs and broken bodies on cue. Like the
+service, it leaves ``TotalCount`` out unless asked (``total_count=True``); ``untidy=RATE``
+mixes every odd value the tolerant reader handles into the jobs (:data:`UNTIDY_VARIANTS`).
 
     with Emulator(count=200) as ice:
         ...  # point IceClient at ice.url with DEMO_ACCESS_KEY_ID / DEMO_ACCESS_KEY_SECRET
@@ -23,27 +25,28 @@ Recommend}``, the RequestId also in ``x-acs-request-id``):
 - STS token missing, wrong, or sent with a non-STS key -> ``InvalidSecurityToken.Malformed`` 400
 - nonce reused (per AccessKey, last 100 000 remembered) -> ``SignatureNonceUsed`` 400
 - bad parameter or NextToken -> ``InvalidParameter`` 400, the message names it
-- injected: ``Throttling*`` 400 (as the real gateway), ``InternalError`` 500,
-  ``ServiceUnavailable`` 503; see :class:`Faults`.
+- injected, any code of :data:`ERRORS` by name with its documented status (the IMS
+  table: ``OperationDenied``/``.Suspended``, ``Forbidden``, ``RequestsTooFrequent`` 403,
+  ``ResourceNotFound`` 404, ``InternalError`` 500, ``ServiceUnAvailable`` 503; the gateway's
+  ``Throttling*`` 400…), or at random rates; see :class:`Faults`.
 """
 
 from __future__ import annotations
 
+from bot.ice.emulator._cli import serve
 from bot.ice.emulator._dataset import AWKWARD_CASES, generate_jobs
-from bot.ice.emulator._server import (
-    DEMO_ACCESS_KEY_ID,
-    DEMO_ACCESS_KEY_SECRET,
-    ERRORS,
-    Emulator,
-    Faults,
-    serve,
-)
+from bot.ice.emulator._errors import ERRORS
+from bot.ice.emulator._faults import Faults
+from bot.ice.emulator._http import Emulator
+from bot.ice.emulator._untidy import VARIANTS as UNTIDY_VARIANTS
+from bot.ice.emulator._verify import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 
 __all__ = [
     "AWKWARD_CASES",
     "DEMO_ACCESS_KEY_ID",
     "DEMO_ACCESS_KEY_SECRET",
     "ERRORS",
+    "UNTIDY_VARIANTS",
     "Emulator",
     "Faults",
     "generate_jobs",

@@ -14,10 +14,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.ice._enums import JobState, JobType
+from bot.ice._enums import WIRE_TIME, JobState, JobType
 
 WINDOW = timedelta(days=7)
-WIRE_TIME = "%Y-%m-%dT%H:%M:%SZ"
 USER_IDS = (1084506228123456, 1084506228654321)
 BUCKETS = ("media-prod-sh", "media-archive-sh", "ice-output-sh")
 
@@ -215,9 +214,16 @@ def _unique_ids(rng: random.Random, count: int) -> list[str]:
     return ids
 
 
-def newest_first(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sort by CreateTime descending (wire format sorts as text); ties keep their order."""
-    return sorted(jobs, key=lambda job: str(job.get("CreateTime", "")), reverse=True)
+def newest_first(jobs: list[Any]) -> list[Any]:
+    """Sort by CreateTime descending (wire format sorts as text); ties keep their order.
+
+    Entries that are not objects, or have no CreateTime, sort last.
+    """
+    return sorted(
+        jobs,
+        key=lambda job: str(job.get("CreateTime", "")) if isinstance(job, dict) else "",
+        reverse=True,
+    )
 
 
 def generate_jobs(
