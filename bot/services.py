@@ -68,4 +68,12 @@ class Services:
             self._clients.clear()
 
     def _observe(self, record: CallRecord) -> None:
-        self.emit(IceCalled(record.elapsed * 1000, record.code, record.request_id))
+        self.emit(
+            IceCalled(
+                record.elapsed * 1000,
+                record.code,
+                record.request_id,
+                degraded=record.degraded,
+                unreadable=record.unreadable,
+            )
+        )

@@ -32,6 +32,7 @@ from bot.render._digest import (
     summary_line,
 )
 from bot.render._text import render_digest_text
+from tests.slack_checks import assert_slack_safe
 
 END = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
 START = END - timedelta(hours=24)
@@ -476,36 +477,6 @@ def test_property_digest_holds_slack_limits_and_escapes_everything(
     render_digest_text(stats, region=region).encode("utf-8")
 
 
-_DATE_TOKEN = re.compile(r"<!date\^\d+\^\{[a-z_]+\}(?: \{[a-z_]+\})?\|[^<>|]*>")
-_ENTITY = re.compile(r"&(?!amp;|lt;|gt;)")
-
-
-def _mrkdwn_texts(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        if isinstance(node.get("text"), str) and node.get("type") in ("mrkdwn", "plain_text"):
-            yield node["text"]
-        for value in node.values():
-            yield from _mrkdwn_texts(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _mrkdwn_texts(value)
-
-
 def _assert_slack_safe(message: dict[str, Any]) -> None:
-    blocks = message["blocks"]
-    assert isinstance(message["text"], str) and 0 < len(message["text"]) <= 3000
-    assert "<!channel" not in message["text"] and "<!here" not in message["text"]
-    assert 0 < len(blocks) <= 50
-    assert len(json.dumps(blocks, ensure_ascii=False)) <= 13_000
+    assert_slack_safe(message)
     json.dumps(message).encode("utf-8")
-    for block in blocks:
-        if block["type"] == "header":
-            assert len(block["text"]["text"]) <= 150
-        if block["type"] == "section":
-            assert 0 < len(block["text"]["text"]) <= 3000
-        if block["type"] == "actions":
-            assert all(len(e["value"]) <= 2000 for e in block["elements"])
-    for text in _mrkdwn_texts(blocks):
-        bare = _DATE_TOKEN.sub("", text)
-        assert "<" not in bare and ">" not in bare, text
-        assert not _ENTITY.search(bare), text

@@ -689,3 +689,18 @@ def test_a_failed_click_keeps_the_list_and_answers_beside_it(
         assert error["text"].startswith("⚠️")
         assert fault in text_of(error)
         assert not local.slack.calls("chat.postMessage"), "nothing half-shared"
+
+
+def test_a_fixed_sts_token_that_expired_says_so(ice_options: dict[str, Any]) -> None:
+    env = {"ALIBABA_CLOUD_SECURITY_TOKEN": "faults-sts-token-expired"}
+    with local_deployment(
+        services=quick(ice_options),
+        count=20,
+        environ=env,
+        faults=Faults(script=["InvalidSecurityToken.Expired"]),
+    ) as local:
+        url, _, _ = local.command("failed")
+        text = text_of(only_answer(local, url))
+    assert "ALIBABA_CLOUD_SECURITY_TOKEN is a fixed STS token and it has expired" in text
+    assert "ALIBABA_CLOUD_ROLE_ARN" in text
+    assert "faults-sts-token-expired" not in text

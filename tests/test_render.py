@@ -25,14 +25,13 @@ from bot.render import (
     render_page,
     render_page_text,
 )
-from bot.render._mrkdwn import blocks_chars, clean, fit, fit_plain, slack_len
+from bot.render._mrkdwn import clean, fit, fit_plain, slack_len
+from tests.slack_checks import DATE_TOKEN, assert_block_kit_limits, assert_escaped
 
 NOW = datetime(2026, 11, 3, 3, 0, tzinfo=UTC)
 FAILED_ASR = Query(state=JobState.FAILED, job_type=JobType.ASR)
 NEXT = '{"q":"failed asr","t":"tok-2"}'
 REFRESH = '{"q":"failed asr"}'
-DATE_TOKEN = re.compile(r"<!date\^-?\d+\^\{date_short_pretty\} \{time\}\|[^<>&|]*>")
-SHARED_TOKEN = re.compile(r"<@[UW][A-Z0-9]+>")
 
 
 def wire(i: int = 0, **fields: Any) -> dict[str, Any]:
@@ -75,72 +74,8 @@ def blocks_of(message: Message, kind: str) -> list[dict[str, Any]]:
     return [b for b in message["blocks"] if b["type"] == kind]
 
 
-def texts(message: Message) -> list[str]:
-    """Every displayed string: the notification text and each text object in the blocks."""
-    found = [message["text"]]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") in ("mrkdwn", "plain_text"):
-                found.append(node["text"])
-            for key, value in node.items():
-                if key != "value":
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(message["blocks"])
-    return found
-
-
 def job_sections(message: Message) -> list[str]:
     return [b["text"]["text"] for b in blocks_of(message, "section")]
-
-
-def assert_block_kit_limits(message: Message) -> None:
-    """Slack's documented limits (and the ~13k total) for one message."""
-    blocks = message["blocks"]
-    assert isinstance(message["text"], str) and message["text"].strip()
-    assert slack_len(message["text"]) <= 150
-    assert 1 <= len(blocks) <= 50
-    assert blocks_chars(blocks) <= 13_000
-    action_ids: list[str] = []
-    for block in blocks:
-        kind = block["type"]
-        if kind == "header":
-            assert block["text"]["type"] == "plain_text"
-            assert 1 <= slack_len(block["text"]["text"]) <= 150
-        elif kind == "section":
-            assert block["text"]["type"] == "mrkdwn"
-            assert 1 <= slack_len(block["text"]["text"]) <= 3000
-            assert block["text"]["text"].strip()
-            assert len(block.get("fields", [])) <= 10
-        elif kind == "context":
-            assert 1 <= len(block["elements"]) <= 10
-            for element in block["elements"]:
-                assert 1 <= slack_len(element["text"]) <= 3000
-        elif kind == "actions":
-            assert 1 <= len(block["elements"]) <= 25
-            for button in block["elements"]:
-                assert button["type"] == "button"
-                assert 1 <= slack_len(button["text"]["text"]) <= 75
-                assert 1 <= slack_len(button.get("value", "x")) <= 2000
-                action_ids.append(button["action_id"])
-        else:
-            pytest.fail(f"unexpected block type {kind}")
-    assert len(action_ids) == len(set(action_ids))
-
-
-def assert_escaped(message: Message, *, shared: bool = False) -> None:
-    """No job data can form a Slack token: only our date (and share) tokens contain ``<``."""
-    for text in texts(message):
-        rest = DATE_TOKEN.sub("", text)
-        if shared:
-            rest = SHARED_TOKEN.sub("", rest, count=1)
-        assert "<" not in rest and ">" not in rest, text
-        assert re.fullmatch(r"(?:[^&]|&(?:amp|lt|gt);)*", rest, re.DOTALL), text
-        assert not re.search(r"@(?:channel|here|everyone)\b", rest, re.IGNORECASE), text
 
 
 # --- the page: examples -----------------------------------------------------------------------
@@ -684,7 +619,7 @@ def hundreds(draw: st.DrawFn) -> list[dict[str, Any]]:
 def check_page(v: PageView) -> None:
     message = render_page(v)
     assert_block_kit_limits(message)
-    assert_escaped(message, shared=v.shared_by is not None)
+    assert_escaped(message, mentions=1 if v.shared_by is not None else 0)
     assert (v.shared_by is None) or not blocks_of(message, "actions")
     json.dumps(message)  # serialisable as sent
 

@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.ice._client import CallRecord, IceClient, RetryPolicy, endpoint_for
+    from bot.ice._client import CallRecord, IceClient, RetryPolicy
     from bot.ice._credentials import (
         Credentials,
         CredentialsProvider,
@@ -40,9 +40,11 @@ if TYPE_CHECKING:
         SmartJob,
         SmartJobPage,
     )
+    from bot.ice._regions import endpoint_for
 
 _WHERE = {
-    "bot.ice._client": ("CallRecord", "IceClient", "RetryPolicy", "endpoint_for"),
+    "bot.ice._client": ("CallRecord", "IceClient", "RetryPolicy"),
+    "bot.ice._regions": ("endpoint_for",),
     "bot.ice._credentials": (
         "Credentials",
         "CredentialsProvider",

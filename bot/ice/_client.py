@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.ice._credentials import CredentialsProvider, credentials_from_env
+from bot.ice._credentials import CredentialsProvider, StaticCredentials, credentials_from_env
 from bot.ice._enums import ACTION, API_VERSION, WIRE_TIME, JobState, JobType, SortBy
 from bot.ice._errors import (
     IceError,
@@ -28,19 +28,19 @@ from bot.ice._errors import (
 )
 from bot.ice._models import ListSmartJobsRequest, SmartJobPage
 from bot.ice._reader import read_page
+from bot.ice._regions import DEFAULT_REGION, endpoint_for
 from bot.ice._signing import sign
 from bot.ice._transport import transport_for
 
 log = logging.getLogger("bot.ice")
 
-DEFAULT_REGION = "cn-shanghai"
 _READ = httpx.ByteStream(b"")  # what a response's stream becomes once its body is read
 USER_AGENT = "smartjobs/0.1 (+httpx)"
-
-
-def endpoint_for(region: str) -> str:
-    """``https://ice.<region>.aliyuncs.com``: the SDK's own map sends most regions elsewhere."""
-    return f"https://ice.{region}.aliyuncs.com"
+STALE_STS_HINT = (
+    "ALIBABA_CLOUD_SECURITY_TOKEN is a fixed STS token and it has expired: put a fresh one in "
+    "its place (or in the SECRETS_ARN secret), or set ALIBABA_CLOUD_ROLE_ARN so the token "
+    "renews itself."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +302,12 @@ class IceClient:
         if body is not None and code is not None:
             request_id = _str_or_none(body.get("RequestId"))
             self._observe(attempt, begun, status, code, request_id)
-            raise classify(code, str(body.get("Message", "")), status=status, request_id=request_id)
+            error = classify(
+                code, str(body.get("Message", "")), status=status, request_id=request_id
+            )
+            if code.lower() == "invalidsecuritytoken.expired" and self._fixed_token():
+                error.hint = STALE_STS_HINT
+            raise error
         if body is not None and status == 200:
             page = read_page(body)
             degraded = sum(page.degraded.values())
@@ -318,6 +323,12 @@ class IceClient:
             f"ICE answered HTTP {status} with {kind}, not the API's JSON.",
             status=status,
             hint="A proxy or the service is failing: try again in a minute.",
+        )
+
+    def _fixed_token(self) -> bool:
+        """A static STS token (``ALIBABA_CLOUD_SECURITY_TOKEN``) that nothing will refresh."""
+        return isinstance(self._credentials, StaticCredentials) and bool(
+            self._credentials.credentials.security_token
         )
 
     def _observe(

@@ -32,6 +32,8 @@ from bot.render._slack_text import find_button, message_to_text
 
 DEMO_SIGNING_SECRET = "smartjobs-demo-signing-secret"  # noqa: S105 - public demo value
 DEMO_BOT_TOKEN = "xoxb-smartjobs-demo-token"  # noqa: S105 - public demo value
+DEMO_UNTIDY_RATE = 0.02
+"""A few jobs with the service's odd field types, so a newcomer sees they render fine."""
 
 
 def demo_environment(slack_api_url: str, ice_url: str) -> dict[str, str]:
@@ -132,7 +134,7 @@ def run_demo(
     ask: Callable[[str], str] = input,
 ) -> int:
     """A slash command, then Next page / Refresh as asked; every answer printed as Slack shows it."""
-    with local_deployment() as local:
+    with local_deployment(untidy=DEMO_UNTIDY_RATE) as local:
         out(
             f"ICE emulator at {local.ice.url} ({len(local.ice.jobs)} jobs); "
             f"Slack stand-in at {local.slack.url}"

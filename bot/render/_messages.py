@@ -90,6 +90,7 @@ def ice_error_headline(error: IceError) -> str:
     """What happened, in a phone notification's few words; the detail line says why."""
     from bot.ice import (
         CredentialsError,
+        IceAccountError,
         IceAuthError,
         IceParameterError,
         IceProtocolError,
@@ -99,6 +100,7 @@ def ice_error_headline(error: IceError) -> str:
 
     headlines: tuple[tuple[type[IceError], str], ...] = (
         (CredentialsError, "No Alibaba Cloud credentials"),
+        (IceAccountError, "The Alibaba Cloud account can't use ICE"),
         (IceAuthError, "ICE refused the credentials"),
         (IceParameterError, "ICE rejected the request"),
         (IceThrottledError, "ICE is throttling requests"),

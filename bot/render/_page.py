@@ -118,7 +118,7 @@ def broader(query: Query, prefix: str = COMMAND) -> list[str]:
 
 def unreadable_note(page: SmartJobPage) -> str | None:
     """Said only when ICE sent list entries that are not jobs at all (degraded fields are not)."""
-    skipped = getattr(page, "unreadable", 0)
+    skipped = page.unreadable
     if not skipped:
         return None
     rid = f"; RequestId {page.request_id}" if page.request_id else ""
