@@ -76,6 +76,22 @@ def _redacted(url: str) -> str:
 
 
 DEFAULT_WATCH_LOOKBACK = timedelta(hours=24)
+DEFAULT_INLINE_BUDGET = 2.0
+"""Slack waits 3 s for an ack; 2 s leaves room for the network between us and Slack."""
+
+
+def _budget(value: str | None) -> float:
+    if value is None or not value.strip():
+        return DEFAULT_INLINE_BUDGET
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 2.5:
+        raise ConfigError(
+            f"INLINE_BUDGET must be seconds from 0 to 2.5 (0: never inline), not {value!r}."
+        )
+    return seconds
 
 
 def default_state_db(env: Mapping[str, str]) -> str:
@@ -114,6 +130,9 @@ class Settings:
     state_db: str = ""
     """The SQLite file for local state (``SMARTJOBS_DB``): watches when there is no table."""
     watch_lookback: timedelta = DEFAULT_WATCH_LOOKBACK
+    inline_budget: float = DEFAULT_INLINE_BUDGET
+    """Seconds after a request arrived by which its answer may go in the ack (``INLINE_BUDGET``;
+    0 sends every answer through the lazy run)."""
     allowed_team_ids: frozenset[str] = frozenset()
     allowed_channel_ids: frozenset[str] = frozenset()
     allowed_user_ids: frozenset[str] = frozenset()
@@ -159,6 +178,7 @@ class Settings:
             watch_table=env.get("WATCH_TABLE") or None,
             state_db=env.get("SMARTJOBS_DB") or default_state_db(env),
             watch_lookback=_lookback(env.get("WATCH_LOOKBACK")),
+            inline_budget=_budget(env.get("INLINE_BUDGET")),
             allowed_team_ids=_id_list(env.get("ALLOWED_TEAM_IDS")),
             allowed_channel_ids=_id_list(env.get("ALLOWED_CHANNEL_IDS")),
             allowed_user_ids=_id_list(env.get("ALLOWED_USER_IDS")),

@@ -26,7 +26,13 @@ if TYPE_CHECKING:  # httpx loads on the lazy path only, never for an ack
 
 
 def fetch_page(
-    client: IceClient, query: Query, token: str | None, *, now: datetime, number: int = 1
+    client: IceClient,
+    query: Query,
+    token: str | None,
+    *,
+    now: datetime,
+    number: int = 1,
+    deadline: float | None = None,
 ) -> SmartJobPage:
     """One page for a query; ``since:`` trims the page and ends paging past the window.
 
@@ -40,6 +46,7 @@ def fetch_page(
             sort_by=query.sort,
             page_no=number,
             page_size=query.limit,
+            deadline=deadline,
         )
     else:
         page = client.list_smart_jobs(
@@ -48,6 +55,7 @@ def fetch_page(
             sort_by=query.sort,
             max_results=query.limit,
             next_token=token,
+            deadline=deadline,
         )
     if token and page.next_token == token:
         # "Next page" would show this same page forever.

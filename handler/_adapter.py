@@ -23,6 +23,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.lazy_listener import LazyListenerRunner
 
 from bot.slack import inbound
+from bot.slack.answers import ANSWER_BY, ANSWERED
 from bot.store.claims import Claims, MemoryClaims
 
 log = logging.getLogger("bot.lambda")
@@ -50,6 +51,8 @@ class SelfInvokeRunner(LazyListenerRunner):
         self.claims = claims
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        if request.context.get(ANSWERED):
+            return  # the ack answered already: nothing is left to do
         event: dict[str, Any] = copy.deepcopy(request.context["lambda_request"])
         event[LAZY_KEY] = {"function": request.lazy_function_name}
         try:
@@ -90,10 +93,14 @@ class LambdaAdapter:
         signing_secret: str,
         *,
         claims: Claims | None = None,
+        inline_budget: float = 0.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.app = app
         self.signing_secret = signing_secret
+        self.inline_budget = inline_budget
+        """Seconds after the request's arrival an answer may take to go in the ack (0: never).
+        The clock starts when the request reached the Function URL, so a cold start counts."""
         self.clock = clock
         self.runner = SelfInvokeRunner(invoker_factory, log, claims or MemoryClaims())
         app.listener_runner.lazy_listener_runner = self.runner
@@ -114,6 +121,8 @@ class LambdaAdapter:
         request.context["aws_lambda_remaining_seconds"] = _remaining(context)
         request.context["lambda_request"] = {k: v for k, v in event.items() if k != LAZY_KEY}
         request.context["smartjobs_request"] = verified.request_key
+        if self.inline_budget > 0 and not request.lazy_only:
+            request.context[ANSWER_BY] = _arrival(event, self.clock) + self.inline_budget
         return to_lambda_response(self.app.dispatch(request))
 
     def verify(self, event: dict[str, Any]) -> inbound.Verified | inbound.Rejection:
@@ -156,6 +165,16 @@ def _with_lazy_marker(verified: inbound.Verified, marker: Any) -> inbound.Verifi
         headers["x-slack-bolt-lazy-only"] = "1"
         headers["x-slack-bolt-lazy-function-name"] = marker["function"]
     return inbound.Verified(verified.body, headers)
+
+
+def _arrival(event: dict[str, Any], clock: Callable[[], float]) -> float:
+    """When the request reached the Function URL (a cold start's init is behind it), or now."""
+    request_context = event.get("requestContext") or {}
+    for key in ("timeEpoch", "requestTimeEpoch"):  # Function URL / HTTP API v2, REST v1
+        value = request_context.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return min(float(value) / 1000, clock())
+    return clock()
 
 
 def _remaining(context: Any) -> float:

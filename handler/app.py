@@ -52,7 +52,11 @@ def build_runtime(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         DynamoClaims(settings.digest_table, aws) if settings.digest_table else MemoryClaims()
     )
     adapter = LambdaAdapter(
-        app, lambda: LambdaInvoker(aws()), settings.slack_signing_secret, claims=claims
+        app,
+        lambda: LambdaInvoker(aws()),
+        settings.slack_signing_secret,
+        claims=claims,
+        inline_budget=settings.inline_budget,
     )
     return Runtime(settings, services, app, adapter)
 

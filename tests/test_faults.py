@@ -33,7 +33,7 @@ from bot.ice import (
     StaticCredentials,
 )
 from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, Faults
-from bot.local import SlackStub, slash_command_body
+from bot.local import SlackStub, function_url_event, sign_slack, slash_command_body
 from bot.local.demo import LocalDeployment, local_deployment
 from bot.query import Query
 from bot.render._slack_text import find_button
@@ -41,6 +41,8 @@ from bot.slack import delivery
 from tests.emulator_helpers import sign_for
 
 pytestmark = pytest.mark.usefixtures("bot_logs")
+LAZY = {"INLINE_BUDGET": "0"}
+"""Every answer through the lazy run and its response_url (what these tests are about)."""
 DEMO = Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.005, deadline=3.0)
 ICE_READ_TIMEOUT = 0.3
@@ -80,7 +82,8 @@ def closed_port() -> int:
 def run_command(local: LocalDeployment, text: str) -> tuple[str, dict[str, Any], int]:
     """``/smartjobs text``: the response_url, the ack, and how many lazy invocations ran."""
     url = local.slack.response_url()
-    ack, _, ran = local.send(slash_command_body(text, response_url=url))
+    body = slash_command_body(text, response_url=url)
+    ack, _, ran = local.deliver(function_url_event(body, sign_slack(local.secret, body)), url)
     return url, ack, ran
 
 
@@ -89,11 +92,12 @@ def text_of(message: dict[str, Any]) -> str:
 
 
 def only_answer(local: LocalDeployment, url: str) -> dict[str, Any]:
-    """The one message the response_url got; and nothing anywhere else either."""
-    posts = local.slack.to(url)
-    assert len(posts) == 1, f"expected exactly one answer, got {len(posts)}"
-    assert len(local.slack.posts) == 1, "no other message may have been sent"
-    body: dict[str, Any] = posts[0].body
+    """The one message the request was answered with (in its ack or on its response_url);
+    and nothing anywhere else either."""
+    shown = local.answers(url)
+    assert len(shown) == 1, f"expected exactly one answer, got {len(shown)}"
+    assert len(local.slack.posts) == len(local.slack.to(url)), "no other message was sent"
+    body: dict[str, Any] = shown[0]
     assert "Traceback" not in text_of(body)
     return body
 
@@ -225,7 +229,10 @@ def test_ice_timeout_tells_the_user_ice_did_not_answer_in_time(
     ice_options: dict[str, Any],
 ) -> None:
     with local_deployment(
-        services=quick(ice_options), count=50, faults=Faults(script=["timeout"] * 5, hang=5)
+        environ=LAZY,
+        services=quick(ice_options),
+        count=50,
+        faults=Faults(script=["timeout"] * 5, hang=5),
     ) as local:
         started = time.monotonic()
         url, ack, _ = local.command("failed asr")
@@ -480,9 +487,10 @@ def test_unexpected_failure_while_building_the_digest_is_answered(
 ) -> None:
     ice_options["transport"] = Broken()
     with local_deployment(services=quick(ice_options), count=5) as local:
-        url, ack, _ = local.command("digest")
-        assert "Building the digest" in ack["body"]
-        text = text_of(only_answer(local, url))
+        url, _, _ = local.command("digest")
+        notice, error = local.answers(url)
+        assert "Building the digest" in notice["text"], "the ack says the scan takes a moment"
+        text = text_of(error)
     assert "Something went wrong" in text and "internal detail" not in text
     assert any(r.name == "bot.slack" and r.exc_info for r in caplog.records)
 
@@ -501,7 +509,7 @@ def test_unexpected_failure_while_building_the_digest_is_answered(
 def test_response_url_refusing_the_answer_is_logged_once_and_not_retried(
     caplog: pytest.LogCaptureFixture, status: int, body: str, expected: str
 ) -> None:
-    with local_deployment(count=30) as local:
+    with local_deployment(environ=LAZY, count=30) as local:
         local.slack.response_status, local.slack.response_body = status, body
         url, ack, ran = run_command(local, "failed asr 3")
         assert ack["statusCode"] == 200 and ran == 1
@@ -517,7 +525,7 @@ def test_response_url_timing_out_is_logged_once_and_not_retried(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(delivery, "RESPONSE_URL_TIMEOUT", 0.3)
-    with local_deployment(count=30) as local:
+    with local_deployment(environ=LAZY, count=30) as local:
         local.slack.response_delay = 10
         started = time.monotonic()
         url, ack, ran = run_command(local, "failed asr 3")
@@ -533,7 +541,7 @@ def test_ice_error_and_a_dead_response_url_are_both_logged(
     ice_options: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     with local_deployment(
-        services=quick(ice_options), count=5, faults=Faults(script=["Forbidden.RAM"])
+        environ=LAZY, services=quick(ice_options), count=5, faults=Faults(script=["Forbidden.RAM"])
     ) as local:
         local.slack.response_status, local.slack.response_body = 404, "expired_url"
         url, _, ran = run_command(local, "failed")
@@ -548,7 +556,7 @@ def test_button_answer_to_an_expired_response_url_is_logged(
 ) -> None:
     with local_deployment(count=30) as local:
         url, _, _ = local.command("3")
-        value = find_button(local.slack.to(url)[0].body, "next_page")
+        value = find_button(local.answers(url)[0], "next_page")
         assert value is not None
         local.slack.posts.clear()
         local.slack.response_status, local.slack.response_body = 404, "expired_url"
@@ -564,7 +572,7 @@ def test_share_refused_by_chat_post_message_is_answered_once(
 ) -> None:
     with local_deployment(count=30) as local:
         url, _, _ = local.command("3")
-        value = find_button(local.slack.to(url)[0].body, "share_page")
+        value = find_button(local.answers(url)[0], "share_page")
         assert value is not None
         local.slack.posts.clear()
         local.slack.api_errors["chat.postMessage"] = error
@@ -586,7 +594,7 @@ def test_share_with_slack_web_api_unreachable_is_answered_once(
         count=30, environ={"SLACK_API_URL": f"http://127.0.0.1:{port}/api/"}
     ) as local:
         url, _, _ = local.command("3")
-        value = find_button(local.slack.to(url)[0].body, "share_page")
+        value = find_button(local.answers(url)[0], "share_page")
         assert value is not None
         local.slack.posts.clear()
         url, _, _ = local.press("share_page", value)

@@ -41,7 +41,7 @@ AWS = {
 def test_refused_self_invoke_still_answers_and_logs_the_fix(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with local_deployment(count=60) as local:
+    with local_deployment(count=60, environ={"INLINE_BUDGET": "0"}) as local:
         local.lam.refuse = True
         with caplog.at_level(logging.ERROR, logger="bot.lambda"):
             url, ack, _ = local.command("failed")
@@ -132,22 +132,35 @@ def test_secrets_unreachable_at_cold_start_then_recovered(
     entry.runtime.services.close()
 
 
-def test_the_ack_path_loads_neither_boto3_nor_the_ice_models_nor_the_credentials_chain() -> None:
+@pytest.mark.parametrize(
+    ("budget", "loaded"),
+    [
+        ("0", []),  # a silent ack: the ICE client and models wait for the lazy run
+        ("2", ["bot.ice._models", "bot.ice._reader", "bot.ice._client"]),  # the page in the ack
+    ],
+)
+def test_the_ack_path_loads_neither_boto3_nor_the_credentials_chain(
+    budget: str, loaded: list[str]
+) -> None:
     script = """
 import json, sys
 from bot.local.demo import local_deployment
 from bot.local import LambdaContext, function_url_event, sign_slack, slash_command_body
-with local_deployment(count=10) as local:
+with local_deployment(count=10, environ={"INLINE_BUDGET": sys.argv[1]}) as local:
     body = slash_command_body("failed asr", response_url=local.slack.response_url())
     ack = local.handler(function_url_event(body, sign_slack(local.secret, body)), LambdaContext())
-    assert ack["statusCode"] == 200 and len(local.lam.pending) == 1
+    assert ack["statusCode"] == 200
     heavy = ("boto3", "botocore.client", "alibabacloud_credentials", "aiohttp", "bot.ice._models", "bot.ice._reader", "bot.ice._client")
     print(json.dumps([m for m in heavy if m in sys.modules]))
 """
     out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", script, budget],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == loaded
 
 
 # -- the digest under faults -------------------------------------------------------------------
@@ -250,7 +263,9 @@ def test_an_ice_failure_notice_is_posted_once_across_redeliveries(dynamodb_table
 
 
 def test_a_lazy_event_delivered_twice_is_answered_once(dynamodb_table: str) -> None:
-    with local_deployment(count=40, environ={"DIGEST_TABLE": dynamodb_table}) as local:
+    with local_deployment(
+        count=40, environ={"DIGEST_TABLE": dynamodb_table, "INLINE_BUDGET": "0"}
+    ) as local:
         url = local.slack.response_url()
         body = slash_command_body("failed", response_url=url)
         local.handler(function_url_event(body, sign_slack(local.secret, body)), LambdaContext())
@@ -263,7 +278,9 @@ def test_a_lazy_event_delivered_twice_is_answered_once(dynamodb_table: str) -> N
 def test_a_self_invoke_that_timed_out_after_lambda_took_it_answers_once(
     dynamodb_table: str,
 ) -> None:
-    with local_deployment(count=40, environ={"DIGEST_TABLE": dynamodb_table}) as local:
+    with local_deployment(
+        count=40, environ={"DIGEST_TABLE": dynamodb_table, "INLINE_BUDGET": "0"}
+    ) as local:
         local.lam.lose_answer = True
         url = local.slack.response_url()
         # The ack answers inline; then Lambda runs the event it took after all.
@@ -279,7 +296,9 @@ def test_a_lazy_run_that_died_before_answering_is_taken_over_by_the_retry(
     from bot.aws import AwsClient
     from bot.store.claims import DynamoClaims
 
-    with local_deployment(count=40, environ={"DIGEST_TABLE": dynamodb_table}) as local:
+    with local_deployment(
+        count=40, environ={"DIGEST_TABLE": dynamodb_table, "INLINE_BUDGET": "0"}
+    ) as local:
         url = local.slack.response_url()
         body = slash_command_body("failed", response_url=url)
         local.handler(function_url_event(body, sign_slack(local.secret, body)), LambdaContext())

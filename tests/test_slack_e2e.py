@@ -35,9 +35,10 @@ def job_ids(message: dict[str, Any]) -> list[str]:
 
 
 def answer(local: LocalDeployment, url: str) -> dict[str, Any]:
-    posts = local.slack.to(url)
-    assert len(posts) == 1, f"expected exactly one answer, got {len(posts)}"
-    return posts[0].body
+    """The one message the request was answered with: in its ack, or on its response_url."""
+    shown = local.answers(url)
+    assert len(shown) == 1, f"expected exactly one answer, got {len(shown)}"
+    return shown[0]
 
 
 def expected_ids(local: LocalDeployment, job_type: str, state: str) -> list[str]:
@@ -79,20 +80,47 @@ def test_first_page_says_what_it_found(local: LocalDeployment) -> None:
     assert message["blocks"][0]["type"] == "header"
 
 
-def test_ack_is_empty_and_the_lazy_event_is_recorded_then_run(local: LocalDeployment) -> None:
-    body = slash_command_body("failed asr", response_url=local.slack.response_url())
-    event = function_url_event(body, sign_slack(local.secret, body))
+def test_a_fast_ice_answers_in_the_ack_itself(local: LocalDeployment) -> None:
+    url, ack, _ = local.command("failed 5")
+    page = json.loads(ack["body"])
+    assert page["response_type"] == "ephemeral" and page["blocks"][0]["type"] == "header"
+    assert local.lam.invoked == 0, "answered inline: no lazy run"
+    assert local.slack.to(url) == [], "and nothing on the response_url"
+    assert local.ice.calls == 1
+    value = find_button(page, "next_page")
+    assert value is not None
+    url, ack, _ = local.press("next_page", value)
+    assert ack.get("body", "") == "" and local.lam.invoked == 0
+    (second,) = local.slack.to(url)
+    assert second.body["replace_original"] is True, "a click's page replaces the one it was on"
+
+
+def test_a_slow_ice_falls_back_to_the_lazy_run_and_answers_once() -> None:
+    env = {"INLINE_BUDGET": "0.6"}
+    with local_deployment(count=50, environ=env, faults=Faults(latency=0.8)) as local:
+        url = local.slack.response_url()
+        ack, _, ran = local.send(slash_command_body("failed", response_url=url))
+        assert ack.get("body", "") == "", "not ready within the budget: a silent ack"
+        assert ran == 1
+        (answer_post,) = local.slack.to(url)
+        assert answer_post.body["blocks"][0]["type"] == "header"
+
+
+def test_without_inline_answers_the_ack_is_empty_and_the_lazy_event_is_recorded_then_run() -> None:
     from bot.local import LambdaContext
 
-    ack = local.handler(event, LambdaContext())
-    assert ack["statusCode"] == 200
-    assert ack.get("body", "") == ""
-    assert len(local.lam.pending) == 1
-    lazy = local.lam.pending[0]
-    assert lazy["smartjobs_lazy"] == {"function": "run_list"}
-    assert local.ice.calls == 0, "nothing slow on the ack path"
-    assert local.lam.run_pending(local.handler, LambdaContext()) == 1
-    assert local.ice.calls == 1
+    with local_deployment(count=50, environ={"INLINE_BUDGET": "0"}) as local:
+        body = slash_command_body("failed asr", response_url=local.slack.response_url())
+        event = function_url_event(body, sign_slack(local.secret, body))
+        ack = local.handler(event, LambdaContext())
+        assert ack["statusCode"] == 200
+        assert ack.get("body", "") == ""
+        assert len(local.lam.pending) == 1
+        lazy = local.lam.pending[0]
+        assert lazy["smartjobs_lazy"] == {"function": "run_list"}
+        assert local.ice.calls == 0, "nothing slow on the ack path"
+        assert local.lam.run_pending(local.handler, LambdaContext()) == 1
+        assert local.ice.calls == 1
 
 
 def test_refresh_answers_the_same_page_again(local: LocalDeployment) -> None:
@@ -289,26 +317,22 @@ def rest_v1_event(body: str, headers: dict[str, str]) -> dict[str, Any]:
 
 
 def test_rest_v1_events_are_served_too(local: LocalDeployment) -> None:
-    from bot.local import LambdaContext
 
     url = local.slack.response_url()
     body = slash_command_body("failed asr", response_url=url)
-    ack = local.handler(rest_v1_event(body, sign_slack(local.secret, body)), LambdaContext())
+    ack, _, _ = local.deliver(rest_v1_event(body, sign_slack(local.secret, body)), url)
     assert ack["statusCode"] == 200
-    local.lam.run_pending(local.handler, LambdaContext())
     assert job_ids(answer(local, url))
 
 
 def test_interactive_payload_with_plain_body_is_served(local: LocalDeployment) -> None:
-    from bot.local import LambdaContext
 
     url = local.slack.response_url()
     body = block_actions_body(
         "refresh_page", '{"q": "state:failed type:asr limit:2"}', response_url=url
     )
-    ack = local.handler(
-        function_url_event(body, sign_slack(local.secret, body), base64_body=False), LambdaContext()
+    ack, _, _ = local.deliver(
+        function_url_event(body, sign_slack(local.secret, body), base64_body=False), url
     )
     assert ack["statusCode"] == 200
-    local.lam.run_pending(local.handler, LambdaContext())
     assert len(job_ids(answer(local, url))) == 2

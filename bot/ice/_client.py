@@ -36,6 +36,8 @@ log = logging.getLogger("bot.ice")
 
 _READ = httpx.ByteStream(b"")  # what a response's stream becomes once its body is read
 USER_AGENT = "smartjobs/0.1 (+httpx)"
+MIN_ATTEMPT = 0.5
+"""Seconds the last attempt within the retry deadline still gets."""
 STALE_STS_HINT = (
     "ALIBABA_CLOUD_SECURITY_TOKEN is a fixed STS token and it has expired: put a fresh one in "
     "its place (or in the SECRETS_ARN secret), or set ALIBABA_CLOUD_ROLE_ARN so the token "
@@ -146,9 +148,15 @@ class IceClient:
         next_token: str | None = None,
         page_no: int | None = None,
         page_size: int | None = None,
+        deadline: float | None = None,
     ) -> SmartJobPage:
         """One page. Bad arguments raise :class:`~bot.ice.IceRequestError` (a ``ValueError``)
-        before any request."""
+        before any request.
+
+        ``deadline``: seconds this call may take, retries included, when less than the retry
+        policy's (an answer that must be ready before Slack's ack); running out is an
+        :class:`~bot.ice.IceTransportError` ``Timeout``.
+        """
         request = ListSmartJobsRequest(
             job_type=job_type,  # type: ignore[arg-type]  # a str is checked and converted
             job_state=job_state,  # type: ignore[arg-type]
@@ -158,7 +166,7 @@ class IceClient:
             page_no=page_no,
             page_size=page_size,
         )
-        return self._call(request)
+        return self._call(request, deadline)
 
     def iter_pages(
         self,
@@ -225,21 +233,23 @@ class IceClient:
 
     # -- transport and retries -------------------------------------------------------------
 
-    def _call(self, request: ListSmartJobsRequest) -> SmartJobPage:
+    def _call(self, request: ListSmartJobsRequest, deadline: float | None = None) -> SmartJobPage:
         params = request.to_params()
         started = time.monotonic()
+        limit = self._retry.deadline if deadline is None else min(deadline, self._retry.deadline)
+        floor = MIN_ATTEMPT if deadline is None else 0.01
         attempt = 0
         while True:
-            remaining = self._retry.deadline - (time.monotonic() - started)
+            remaining = limit - (time.monotonic() - started)
             try:
-                return self._attempt(params, attempt, remaining)
+                return self._attempt(params, attempt, max(remaining, floor))
             except IceError as error:
                 attempt += 1
                 error.attempts = attempt
                 if not error.retryable or attempt >= self._retry.max_attempts:
                     raise
                 pause = self._retry.delay(attempt - 1, self._rng)
-                if time.monotonic() - started + pause >= self._retry.deadline:
+                if time.monotonic() - started + pause >= limit:
                     raise
                 log.warning(
                     "ICE %s failed (%s, RequestId %s); retry %d in %.2fs",
@@ -268,7 +278,7 @@ class IceClient:
         )
         timeout = self._http.timeout
         if remaining < (timeout.read or remaining):
-            timeout = httpx.Timeout(max(remaining, 0.5), connect=min(timeout.connect or 5.0, 5.0))
+            timeout = httpx.Timeout(remaining, connect=min(timeout.connect or 5.0, remaining))
         begun = time.monotonic()
         try:
             response = self._http.get(signed.url, headers=signed.headers, timeout=timeout)

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
@@ -62,27 +62,43 @@ class LocalDeployment:
     lam: LocalLambda
     handler: Callable[[dict[str, Any], Any], dict[str, Any]]
     secret: str = DEMO_SIGNING_SECRET
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The ack of each request sent with ``command``/``press``, by its response_url."""
 
     def send(self, body: str) -> tuple[dict[str, Any], float, int]:
         """POST a signed body as Slack would; run the lazy self-invokes. Returns the ack,
         its latency in ms, and how many lazy invocations ran."""
-        event = function_url_event(body, sign_slack(self.secret, body))
+        return self.deliver(function_url_event(body, sign_slack(self.secret, body)))
+
+    def deliver(
+        self, event: dict[str, Any], response_url: str | None = None
+    ) -> tuple[dict[str, Any], float, int]:
+        """``send`` for a ready event (another shape, odd headers); ``response_url`` files the
+        ack under that url for :meth:`answers`."""
         context = LambdaContext()
         started = time.perf_counter()
         ack = self.handler(event, context)
         elapsed = (time.perf_counter() - started) * 1000
+        if response_url is not None:
+            self.acks[response_url] = ack
         ran = self.lam.run_pending(self.handler, context)
         return ack, elapsed, ran
 
-    def command(self, text: str) -> tuple[str, dict[str, Any], float]:
+    def command(self, text: str, **fields: str) -> tuple[str, dict[str, Any], float]:
         url = self.slack.response_url()
-        ack, ms, _ = self.send(slash_command_body(text, response_url=url))
+        ack, ms, _ = self.send(slash_command_body(text, response_url=url, **fields))
+        self.acks[url] = ack
         return url, ack, ms
 
-    def press(self, action_id: str, value: str) -> tuple[str, dict[str, Any], float]:
+    def press(self, action_id: str, value: str, **fields: str) -> tuple[str, dict[str, Any], float]:
         url = self.slack.response_url()
-        ack, ms, _ = self.send(block_actions_body(action_id, value, response_url=url))
+        ack, ms, _ = self.send(block_actions_body(action_id, value, response_url=url, **fields))
+        self.acks[url] = ack
         return url, ack, ms
+
+    def answers(self, url: str) -> list[dict[str, Any]]:
+        """What the user saw, in order: a message in the ack itself, then the response_url's."""
+        return _ack_message(self.acks.get(url)) + [post.body for post in self.slack.to(url)]
 
 
 @contextmanager
@@ -142,7 +158,7 @@ def run_demo(
         out(f"\n$ /smartjobs {text}")
         url, ack, ms = local.command(text)
         out(f"  ack: HTTP {ack['statusCode']} in {ms:.0f} ms")
-        answers = _answers(local, url, ack)
+        answers = local.answers(url)
         if not answers:
             out("  (no answer reached Slack: see the log lines above)")
             return 1
@@ -161,7 +177,7 @@ def run_demo(
             out(f"\n[pressed {'Refresh' if action == ACTION_REFRESH else 'Next page'}]")
             url, ack, ms = local.press(action, value)
             out(f"  ack: HTTP {ack['statusCode']} in {ms:.0f} ms")
-            answers = _answers(local, url, ack)
+            answers = local.answers(url)
             if not answers:
                 out("  (no answer reached Slack: see the log lines above)")
                 return 1
@@ -189,16 +205,13 @@ def _choose(interactive: bool, presses: int, ask: Callable[[str], str], *, has_n
             return choice
 
 
-def _answers(local: LocalDeployment, url: str, ack: dict[str, Any]) -> list[dict[str, Any]]:
-    """What Slack shows, in order: a message in the ack's own body, then the response_url's."""
-    shown: list[dict[str, Any]] = []
+def _ack_message(ack: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The message an ack's body carries (help, an error, a page answered inline), if any."""
     try:
-        answered = json.loads(ack.get("body") or "")
+        answered = json.loads((ack or {}).get("body") or "")
     except ValueError:
-        answered = None
-    if isinstance(answered, dict) and answered.get("blocks"):
-        shown.append(answered)
-    return shown + [post.body for post in local.slack.to(url)]
+        return []
+    return [answered] if isinstance(answered, dict) and answered.get("blocks") else []
 
 
 def _indent(text: str) -> str:

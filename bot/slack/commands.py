@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot import button_value, filters
 from bot.names import COMMAND
@@ -18,7 +18,7 @@ from bot.policy import parse_allowed
 from bot.query import Query
 from bot.render import filter_error_message, render_help
 from bot.services import Services
-from bot.slack.answers import page_answer
+from bot.slack.answers import ANSWER_BY, ANSWERED, page_answer, page_answer_by
 from bot.slack.delivery import guarded, reply
 from bot.telemetry import CommandRun
 
@@ -36,7 +36,17 @@ def is_list(command: dict[str, Any], services: Services) -> bool:
     return query is not None and query.action == "list"
 
 
-def ack_list(ack: Ack) -> None:
+def ack_list(ack: Ack, command: dict[str, Any], context: BoltContext, services: Services) -> None:
+    """The page itself when it is ready within the ack's budget; else a silent ack."""
+    answer_by = context.get(ANSWER_BY)
+    if answer_by is not None:
+        query = parse_allowed(command.get("text", ""), services.settings)
+        answer = page_answer_by(services, button_value.Decoded(query, None, 1), answer_by)
+        if answer is not None:
+            services.emit(CommandRun("list"))
+            context[ANSWERED] = True
+            ack(response_type="ephemeral", **answer.message)
+            return
     ack()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import button_value, filters
@@ -18,7 +18,7 @@ from bot.names import ACTION_NEXT, ACTION_REFRESH, ACTION_SHARE
 from bot.policy import check_query
 from bot.render import render_error, stale_button_message
 from bot.services import Services
-from bot.slack.answers import page_answer
+from bot.slack.answers import ANSWER_BY, ANSWERED, page_answer, page_answer_by
 from bot.slack.delivery import Answer, SlackPostError, guarded, post_message, reply
 
 log = logging.getLogger("bot.slack")
@@ -39,6 +39,23 @@ def clicked(
 
 
 def ack_click(ack: Ack) -> None:
+    ack()
+
+
+def ack_page_click(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, services: Services
+) -> None:
+    """Next page / Refresh: the page goes to the response_url before the ack when it can."""
+    answer_by = context.get(ANSWER_BY)
+    if answer_by is not None:
+        decoded = clicked(body, respond, services)
+        if decoded is None:
+            context[ANSWERED] = True  # told already that the button no longer works
+        else:
+            answer = page_answer_by(services, decoded, answer_by)
+            if answer is not None:
+                context[ANSWERED] = True
+                reply(respond, answer, replace=True)
     ack()
 
 
@@ -82,6 +99,6 @@ def share(body: dict[str, Any], respond: Respond, client: WebClient, services: S
 
 
 def register(app: App) -> None:
-    app.action(ACTION_NEXT)(ack=ack_click, lazy=[next_or_refresh])
-    app.action(ACTION_REFRESH)(ack=ack_click, lazy=[next_or_refresh])
+    app.action(ACTION_NEXT)(ack=ack_page_click, lazy=[next_or_refresh])
+    app.action(ACTION_REFRESH)(ack=ack_page_click, lazy=[next_or_refresh])
     app.action(ACTION_SHARE)(ack=ack_click, lazy=[share])
