@@ -78,8 +78,11 @@ print(json.dumps({"t0": T0, "imported": T_IMPORTED, "modules": len(sys.modules)}
 def _demo_env() -> dict[str, str]:
     from bot.local.demo import demo_environment
 
-    # the discard port: nothing on the ack path may call Slack's Web API or ICE
-    return demo_environment("http://127.0.0.1:9/api/", "http://127.0.0.1:9")
+    # the discard port: nothing on the ack path may call Slack's Web API or ICE. These are
+    # the silent acks (answers inline off); time to answer is the `answer` suite's.
+    return demo_environment("http://127.0.0.1:9/api/", "http://127.0.0.1:9") | {
+        "INLINE_BUDGET": "0"
+    }
 
 
 def _signed_command(secret: str) -> dict[str, Any]:
