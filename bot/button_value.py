@@ -14,19 +14,21 @@ and anything odd becomes one friendly ``ButtonValueError``.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from bot.filters import FilterError, format_query, parse
+from bot.filters import ALL_REGIONS, FilterError, format_query, parse
 from bot.ice._enums import JobState
+from bot.ice._regions import REGIONS
 from bot.query import Query
 
 MAX_VALUE_LENGTH = 2000  # Slack's limit on a button value
 MAX_QUERY_LENGTH = 200  # format_query() of any valid query is far shorter
 VERSION = 1  # absent means 1; a future format would write "v":2 and old code refuses it
 
-_KEYS = {"v", "q", "t", "p", "u", "i", "k"}
+_KEYS = {"v", "q", "t", "p", "u", "i", "k", "c"}
 _EPOCHS = (946_684_800, 4_102_444_800)  # 2000 to 2100: a window end outside is tampering
 MAX_PAGE = 10_000
 _STALE = "This button no longer works (it is old or was changed). Run /smartjobs again."
@@ -45,6 +47,9 @@ class Decoded(NamedTuple):
     skip: int = 0
     """Where a window scan resumes (``until`` queries): ICE's page (by ``PageNo``) and how many
     of its jobs were already shown, since a page of the window can end inside an ICE page."""
+    cursors: Mapping[str, tuple[int, int]] | None = None
+    """``region:all``: where each region goes on (its ICE page and how many were shown);
+    None on the first page (every region from its start)."""
 
     @property
     def by_number(self) -> bool:
@@ -59,6 +64,7 @@ def encode(
     *,
     ice_page: int = 1,
     skip: int = 0,
+    cursors: Mapping[str, tuple[int, int]] | None = None,
 ) -> str:
     """Compact JSON ``{"q":"failed asr","t":"<token>","p":2}``; refuses what decode would refuse."""
     text = format_query(query)
@@ -73,6 +79,10 @@ def encode(
         if query.since is None:
             raise ButtonValueError("A window end needs a window.")
         payload["u"] = int(query.until.timestamp())
+    if cursors is not None:
+        if query.region != ALL_REGIONS or next_token:
+            raise ButtonValueError("Only region:all pages carry a place per region.")
+        payload["c"] = {region: [number, seen] for region, (number, seen) in cursors.items()}
     if (ice_page, skip) != (1, 0):
         if query.until is None or not (1 <= ice_page <= MAX_PAGE and 0 <= skip < 100):
             raise ButtonValueError("Only a window scan resumes inside ICE's pages.")
@@ -107,7 +117,7 @@ def decode(value: str) -> Decoded:
     if not isinstance(data, dict) or not set(data) <= _KEYS:
         raise ButtonValueError(_STALE)
     version, text, token = data.get("v", VERSION), data.get("q"), data.get("t")
-    page, until = data.get("p", 1), data.get("u")
+    page, until, cursors = data.get("p", 1), data.get("u"), _cursors(data.get("c"))
     ice_page, skip = data.get("i", 1), data.get("k", 0)
     if type(page) is not int or not 1 <= page <= MAX_PAGE:
         raise ButtonValueError(_STALE)
@@ -133,7 +143,29 @@ def decode(value: str) -> Decoded:
         until is not None and 1 <= ice_page <= MAX_PAGE and 0 <= skip < 100
     ):
         raise ButtonValueError(_STALE)
-    return Decoded(query, token, page, ice_page, skip)
+    if cursors is not None and (query.region != ALL_REGIONS or token is not None):
+        raise ButtonValueError(_STALE)
+    return Decoded(query, token, page, ice_page, skip, cursors)
+
+
+def _cursors(value: Any) -> dict[str, tuple[int, int]] | None:
+    """``{"cn-shanghai": [2, 3], …}``, each region known and each place in bounds."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or len(value) > len(REGIONS):
+        raise ButtonValueError(_STALE)
+    places: dict[str, tuple[int, int]] = {}
+    for region, place in value.items():
+        if (
+            region not in REGIONS
+            or not isinstance(place, list)
+            or len(place) != 2
+            or not all(type(n) is int for n in place)
+            or not (1 <= place[0] <= MAX_PAGE and 0 <= place[1] < 100)
+        ):
+            raise ButtonValueError(_STALE)
+        places[region] = (place[0], place[1])
+    return places
 
 
 def show_failed(window: timedelta, region: str | None, until: datetime | None = None) -> str:

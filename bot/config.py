@@ -27,14 +27,19 @@ class ConfigError(Exception):
 
 def ice_region(value: str | None) -> str:
     """``ICE_REGION``, held to the regions ICE is offered in (as ``region:`` is)."""
-    from bot.filters import FilterError, region
+    from bot.filters import ALL_REGIONS, FilterError, region
 
     if not value:
         return DEFAULT_REGION
     try:
-        return region(value)
+        named = region(value)
     except FilterError as error:
         raise ConfigError(f"ICE_REGION: {error}") from None
+    if named == ALL_REGIONS:
+        raise ConfigError(
+            "ICE_REGION names one region (such as cn-shanghai); ICE_REGIONS lists several."
+        )
+    return named
 
 
 def ice_endpoint(value: str | None, name: str = "ICE_ENDPOINT") -> str | None:
@@ -63,6 +68,33 @@ def ice_endpoint(value: str | None, name: str = "ICE_ENDPOINT") -> str | None:
     if port == 0:
         raise ConfigError(f"{hint}, not {shown} (port 0).")
     return value.strip().rstrip("/")
+
+
+def ice_regions(value: str | None, default: str) -> tuple[str, ...]:
+    """``ICE_REGIONS``: the regions a team uses (``region:all``, the digest), default region first."""
+    names = [part.strip() for part in (value or "").split(",") if part.strip()]
+    regions = [ice_region(name) if name else default for name in names] or [default]
+    if default not in regions:
+        regions.insert(0, default)
+    return tuple(dict.fromkeys(regions))
+
+
+def ice_endpoints(value: str | None) -> dict[str, str]:
+    """``ICE_ENDPOINTS``: ``region=url,…`` overrides (tests, the demo, a proxy per region)."""
+    found: dict[str, str] = {}
+    for part in (value or "").split(","):
+        if not part.strip():
+            continue
+        name, sep, url = part.partition("=")
+        if not sep:
+            raise ConfigError(
+                "ICE_ENDPOINTS is region=url pairs separated by commas, e.g. "
+                f"cn-shanghai=http://127.0.0.1:8787, not {part.strip()[:40]!r}."
+            )
+        endpoint = ice_endpoint(url, name="ICE_ENDPOINTS")
+        assert endpoint is not None
+        found[ice_region(name)] = endpoint
+    return found
 
 
 def _redacted(url: str) -> str:
@@ -124,6 +156,9 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     ice_region: str = DEFAULT_REGION
     ice_endpoint: str | None = None
+    ice_regions: tuple[str, ...] = (DEFAULT_REGION,)
+    """The team's regions, ``ice_region`` first: what ``region:all`` and the digest cover."""
+    ice_endpoints: Mapping[str, str] = field(default_factory=dict)
     digest_channel: str | None = None
     digest_table: str | None = None
     watch_table: str | None = None
@@ -171,8 +206,10 @@ class Settings:
             slack_signing_secret=env["SLACK_SIGNING_SECRET"],
             slack_bot_token=env["SLACK_BOT_TOKEN"],
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
-            ice_region=ice_region(env.get("ICE_REGION")),
+            ice_region=(region := ice_region(env.get("ICE_REGION"))),
             ice_endpoint=ice_endpoint(env.get("ICE_ENDPOINT")),
+            ice_regions=ice_regions(env.get("ICE_REGIONS"), region),
+            ice_endpoints=ice_endpoints(env.get("ICE_ENDPOINTS")),
             digest_channel=env.get("DIGEST_CHANNEL") or None,
             digest_table=env.get("DIGEST_TABLE") or None,
             watch_table=env.get("WATCH_TABLE") or None,
@@ -187,12 +224,16 @@ class Settings:
         )
 
     def ice_env(self, region: str | None = None) -> dict[str, str]:
-        """The variables ``IceClient.from_env`` reads, for one region."""
+        """The variables ``IceClient.from_env`` reads, for one region.
+
+        ``ICE_ENDPOINTS`` names a region's endpoint; without it, ``ICE_ENDPOINT`` (one
+        emulator, a proxy) serves every region alike.
+        """
         env = dict(self.alibaba_env)
-        env["ICE_REGION"] = region or self.ice_region
-        # The endpoint override (the emulator) serves every region alike.
-        if self.ice_endpoint:
-            env["ICE_ENDPOINT"] = self.ice_endpoint
+        env["ICE_REGION"] = region = region or self.ice_region
+        endpoint = self.ice_endpoints.get(region) or self.ice_endpoint
+        if endpoint:
+            env["ICE_ENDPOINT"] = endpoint
         return env
 
 

@@ -283,8 +283,12 @@ def _since(text: str, typed: str) -> timedelta:
     return value
 
 
+ALL_REGIONS = "all"
+"""``region:all``: every region the deployment names (``ICE_REGIONS``)."""
+
+
 def _region(text: str, typed: str) -> str:
-    if text in REGIONS:
+    if text in REGIONS or text == ALL_REGIONS:
         return text
     suggestion = _nearest(text, _REGION_CANDIDATES)
     if _REGION_SHAPE.fullmatch(text):
@@ -541,7 +545,7 @@ def help_text(prefix: str = COMMAND, *, plain: bool = False) -> str:
         f"{bold('Window')}: {code('since:90m')}, {code('since:2h')}, {code('since:7d')}, "
         f"{code('since:1w')} (1m to {format_duration(MAX_SINCE)}); a bare {code('2h')} works too",
         f"{bold('Region')}: {code('region:cn-beijing')}, one of {', '.join(REGIONS)} "
-        "(default: the bot's own)",
+        f"(default: the bot's own), or {code('region:all')} for every region the team uses",
         f"{bold('Digest')}: {code('digest')} (summary) takes only {code('since:')} and "
         f"{code('region:')}",
         f"{bold('Help')}: {code('help')} (usage, ?) shows this, whatever else is typed",

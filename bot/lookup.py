@@ -6,11 +6,13 @@ only place that knows how a :class:`~bot.query.Query` becomes ``ListSmartJobs`` 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from bot.ice._enums import SortBy
-from bot.ice._errors import RepeatedTokenError
+from bot.ice._errors import IceError, RepeatedTokenError
 from bot.query import Query
 
 WINDOW_PAGE: Final = 100
@@ -94,39 +96,127 @@ def fetch_window_page(
     ICE by ``PageNo`` from ``ice_page``, skipping its first ``skip`` jobs; returns the page
     and where the next one resumes (None at the window's start or the list's end).
     """
-    if query.until is None or query.since is None:
-        raise ValueError("a window scan needs since and until")
-    start, end = query.until - query.since, query.until
-    kept: list[SmartJob] = []
+    found = _candidates(client, query, (ice_page, skip))
+    return _page_of(found, [job for job, _ in found.jobs]), found.after
+
+
+@dataclass(frozen=True)
+class _Found:
+    """Up to ``query.limit`` jobs from one region, each with where it sits in ICE's list."""
+
+    jobs: list[tuple[SmartJob, Resume]]
+    after: Resume | None
+    """Where the list goes on once every job here is shown (None: nothing further)."""
+    first: SmartJobPage | None
+
+
+def _candidates(
+    client: IceClient, query: Query, at: Resume, deadline: float | None = None
+) -> _Found:
+    """Read one region from ``at``: PageNo pages, the window's bounds when ``until`` is set
+    (pages of :data:`WINDOW_PAGE`), else pages of ``query.limit``."""
+    window = query.until is not None and query.since is not None
+    size = WINDOW_PAGE if window else query.limit
+    start = query.until - query.since if query.until and query.since else None
+    end = query.until
+    kept: list[tuple[SmartJob, Resume]] = []
     first: SmartJobPage | None = None
-    number = ice_page
+    number, skip = at
     for _ in range(WINDOW_REQUESTS):
         page = client.list_smart_jobs(
             job_type=query.job_type,
             job_state=query.state,
-            sort_by=SortBy.NEWEST,
+            sort_by=query.sort,
             page_no=number,
-            page_size=WINDOW_PAGE,
+            page_size=size,
+            deadline=deadline,
         )
         first = first or page
         jobs = page.smart_job_list
         for index in range(skip, len(jobs)):
             created = jobs[index].create_time
-            if created is not None and created >= end:
+            if end is not None and created is not None and created >= end:
                 continue
-            if created is not None and created < start:
-                return _window_page(first, kept), None
-            kept.append(jobs[index])
+            if start is not None and created is not None and created < start:
+                return _Found(kept, None, first)
+            kept.append((jobs[index], (number, index)))
             if len(kept) == query.limit:
-                more = index + 1 < len(jobs) or len(jobs) == WINDOW_PAGE
-                resume = (number, index + 1) if index + 1 < len(jobs) else (number + 1, 0)
-                return _window_page(first, kept), resume if more else None
-        if len(jobs) < WINDOW_PAGE:
-            return _window_page(first, kept), None
+                more = index + 1 < len(jobs) or len(jobs) == size
+                after = (number, index + 1) if index + 1 < len(jobs) else (number + 1, 0)
+                return _Found(kept, after if more else None, first)
+        if len(jobs) < size:
+            return _Found(kept, None, first)
         number, skip = number + 1, 0
-    assert first is not None
-    return _window_page(first, kept), (number, 0)
+    return _Found(kept, (number, 0), first)
 
 
-def _window_page(first: SmartJobPage, kept: list[SmartJob]) -> SmartJobPage:
-    return first.replace(smart_job_list=kept, next_token=None, total_count=None)
+def _page_of(found: _Found, jobs: list[SmartJob]) -> SmartJobPage:
+    from bot.ice import SmartJobPage
+
+    base = found.first or SmartJobPage.from_wire({})
+    return base.replace(smart_job_list=jobs, next_token=None, total_count=None)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """One page across regions, newest first, and where each region goes on."""
+
+    jobs: list[tuple[str, SmartJob]]
+    cursors: dict[str, Resume]
+    """The regions with more to show, and where; a failed region keeps its place."""
+    failed: dict[str, IceError]
+    request_ids: dict[str, str]
+
+
+def fetch_regions(
+    ice: Callable[[str], IceClient],
+    query: Query,
+    cursors: Mapping[str, Resume],
+    *,
+    deadline: float | None = None,
+) -> Merged:
+    """``region:all``: each region read concurrently from its cursor, merged newest first.
+
+    Every region offers up to ``query.limit`` jobs, so the merged page is exact however the
+    regions interleave; the jobs not shown stay where their region's cursor points.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def read(region: str) -> _Found | IceError:
+        try:
+            return _candidates(ice(region), query, cursors[region], deadline)
+        except IceError as error:
+            return error
+
+    regions = list(cursors)
+    with ThreadPoolExecutor(max_workers=max(len(regions), 1), thread_name_prefix="region") as pool:
+        results = dict(zip(regions, pool.map(read, regions), strict=True))
+    failed = {r: result for r, result in results.items() if isinstance(result, IceError)}
+    found = {r: result for r, result in results.items() if isinstance(result, _Found)}
+    if failed and not found:
+        raise next(iter(failed.values()))
+    offered = [(job, region, at) for region, f in found.items() for job, at in f.jobs]
+    newest_first = query.sort is not SortBy.OLDEST
+    offered.sort(key=lambda item: _when(item[0], newest_first), reverse=newest_first)
+    shown = offered[: query.limit]
+    next_cursors = {region: cursors[region] for region in failed}
+    for region, f in found.items():
+        unshown = [at for job, r, at in offered[query.limit :] if r == region]
+        resume = unshown[0] if unshown else f.after
+        if resume is not None:
+            next_cursors[region] = resume
+    request_ids = {
+        r: f.first.request_id for r, f in found.items() if f.first and f.first.request_id
+    }
+    return Merged([(region, job) for job, region, _ in shown], next_cursors, failed, request_ids)
+
+
+def _when(job: SmartJob, newest_first: bool) -> float:
+    """A sort key: a job without a readable time goes last either way."""
+    created = job.create_time
+    if created is None:
+        return float("-inf") if newest_first else float("inf")
+    try:
+        return created.timestamp()
+    except (OverflowError, ValueError, OSError):
+        return float("-inf") if newest_first else float("inf")

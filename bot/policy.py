@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot import filters
 from bot.config import Settings
+from bot.filters import ALL_REGIONS
 from bot.ice._enums import SortBy
 from bot.query import Query
 
@@ -35,6 +36,13 @@ def check_query(query: Query, settings: Settings | None = None) -> Query:
             word="oldest",
         )
     allowed = settings.allowed_regions if settings else frozenset()
+    if query.region == ALL_REGIONS:
+        if settings is not None and not regions_of(query, settings):
+            raise filters.FilterError(
+                "None of this deployment's regions (ICE_REGIONS) is allowed here (ALLOWED_REGIONS).",
+                word=query.region,
+            )
+        return query
     if query.region and allowed and query.region not in allowed:
         raise filters.FilterError(
             f'The region is not allowed here: "{query.region}" '
@@ -47,3 +55,12 @@ def check_query(query: Query, settings: Settings | None = None) -> Query:
 def parse_allowed(text: str, settings: Settings | None = None) -> Query:
     """The grammar, then the policy: what a typed command is allowed to mean."""
     return check_query(filters.parse(text), settings)
+
+
+def regions_of(query: Query, settings: Settings) -> tuple[str, ...]:
+    """The regions a query reads: its own, the default, or for ``region:all`` every region
+    of ``ICE_REGIONS`` that ``ALLOWED_REGIONS`` admits."""
+    if query.region != ALL_REGIONS:
+        return (query.region or settings.ice_region,)
+    allowed = settings.allowed_regions
+    return tuple(r for r in settings.ice_regions if not allowed or r in allowed)

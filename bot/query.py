@@ -63,6 +63,8 @@ class Query:
             extras.append("oldest first")
         if self.since is not None:
             extras.append(window_words(self.since, self.until))
+        if self.region == "all":
+            extras.append("all regions")
         return ", ".join([title, *extras])
 
 

@@ -318,7 +318,7 @@ def test_a_window_end_and_where_the_scan_resumes_round_trip() -> None:
     window = Query(state=JobState.FAILED, since=timedelta(hours=24), until=until)
     value = encode(window, None, 3, ice_page=4, skip=17)
     decoded = decode(value)
-    assert decoded == (window, None, 3, 4, 17)
+    assert decoded == (window, None, 3, 4, 17, None)
     assert decoded.query.describe() == "Failed jobs, 24 h to 5 Nov 01:00 UTC"
     assert show_failed(timedelta(hours=24), None, until=until) == encode(window)
 

@@ -9,13 +9,20 @@ it simply posts.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from bot import button_value
-from bot.digest.scan import DEFAULT_MAX_PAGES, DEFAULT_WINDOW, build_digest
+from bot.digest.scan import (
+    DEFAULT_MAX_PAGES,
+    DEFAULT_WINDOW,
+    DigestStats,
+    build_digests,
+    combine,
+)
+from bot.filters import ALL_REGIONS
 from bot.ice._errors import IceError
 from bot.query import format_duration
 from bot.render import render_digest, render_digest_failure
@@ -98,8 +105,13 @@ def deliver_digest(
     persistence: BasePersistenceLayer | None = None,
     lambda_context: LambdaContext | None = None,
     time_left: Callable[[], float] | None = None,
+    also: Sequence[IceClient] = (),
 ) -> DeliveryResult:
     """Build the digest for the window ending at ``now`` and post it to ``channel``.
+
+    ``also``: the clients of the team's other regions (``ICE_REGIONS``): the digest then
+    counts every region, totals first and a line per region; a region ICE fails for is
+    named in it, and only when every region fails is the notice posted instead.
 
     Never raises for ICE or Slack failures: an ICE failure posts a short notice
     instead (why, RequestId, hint); a Slack refusal is logged with how to fix it.
@@ -115,10 +127,20 @@ def deliver_digest(
         outcome["ran"] = True
         jobs: int | None = None
         failed: int | None = None
+        clients = {c.region: c for c in (client, *also)}
+        by_region = build_digests(
+            clients.__getitem__,
+            list(clients),
+            window=window,
+            now=now,
+            max_pages=max_pages,
+            time_left=time_left,
+        )
+        counted = {r: part for r, part in by_region.items() if isinstance(part, DigestStats)}
         try:
-            stats = build_digest(
-                client, window=window, now=now, max_pages=max_pages, time_left=time_left
-            )
+            if not counted:
+                raise next(part for part in by_region.values() if isinstance(part, IceError))
+            stats = combine(counted)
         except IceError as error:
             log.error(
                 "digest for %s could not be built: %s (RequestId %s). %s",
@@ -132,8 +154,14 @@ def deliver_digest(
             kind: Kind = "ice_error"
             error_text: str | None = f"ice:{error.code}"
         else:
-            show_failed = button_value.show_failed(window, region, until=now)
-            message = render_digest(stats, region=region, show_failed_value=show_failed)
+            shown = region if len(clients) == 1 else ALL_REGIONS
+            show_failed = button_value.show_failed(window, shown, until=now)
+            message = render_digest(
+                stats,
+                region=region if len(clients) == 1 else ", ".join(clients),
+                show_failed_value=show_failed,
+                by_region=by_region if len(clients) > 1 else None,
+            )
             kind, error_text, jobs, failed = "digest", None, stats.jobs, stats.failed
         try:
             ts = post_message(slack, channel, message, what="digest", setting="DIGEST_CHANNEL")

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from bot.ice._enums import JobState, JobType, SortBy
-from bot.ice._errors import RepeatedTokenError
+from bot.ice._errors import IceError, RepeatedTokenError
 
 if TYPE_CHECKING:
     from bot.ice._client import IceClient
@@ -279,3 +279,58 @@ def build_digest(
     return scan(
         pages, window_start=now - window, window_end=now, max_pages=max_pages, time_left=time_left
     )
+
+
+def combine(parts: Mapping[str, DigestStats]) -> DigestStats:
+    """The regions' digests of one window as one: counts summed, the newest failures of all."""
+    if not parts:
+        raise ValueError("nothing to combine")
+    first = next(iter(parts.values()))
+    total = DigestStats(window_start=first.window_start, window_end=first.window_end)
+    failures: list[FailedJob] = []
+    for stats in parts.values():
+        for key, n in stats.counts.items():
+            total.counts[key] = total.counts.get(key, 0) + n
+        total.failure_buckets = [
+            a + b for a, b in zip(total.failure_buckets, stats.failure_buckets, strict=True)
+        ]
+        failures += stats.newest_failures
+        total.jobs += stats.jobs
+        total.failed += stats.failed
+        total.undated += stats.undated
+        total.skipped_newer += stats.skipped_newer
+        total.pages += stats.pages
+        total.truncated |= stats.truncated
+        total.stopped_early |= stats.stopped_early
+    notes = [f"{region}: {stats.note}" for region, stats in parts.items() if stats.note]
+    total.note = " ".join(notes) or None
+    failures.sort(
+        key=lambda f: f.create_time.timestamp() if f.create_time else float("-inf"), reverse=True
+    )
+    total.newest_failures = failures[:NEWEST_FAILURES]
+    return total
+
+
+def build_digests(
+    ice: Callable[[str], IceClient],
+    regions: Sequence[str],
+    *,
+    window: timedelta = DEFAULT_WINDOW,
+    now: datetime,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    time_left: Callable[[], float] | None = None,
+) -> dict[str, DigestStats | IceError]:
+    """Each region's digest of the window, scanned concurrently; a region's ICE error is its
+    entry, so the others still count."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(region: str) -> DigestStats | IceError:
+        try:
+            return build_digest(
+                ice(region), window=window, now=now, max_pages=max_pages, time_left=time_left
+            )
+        except IceError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=max(len(regions), 1), thread_name_prefix="digest") as pool:
+        return dict(zip(regions, pool.map(one, regions), strict=True))

@@ -9,6 +9,7 @@ about 13 k characters of blocks).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -82,16 +83,43 @@ def summary_line(stats: DigestStats, *, region: str | None = None) -> str:
 # -- Block Kit -------------------------------------------------------------------------------
 
 
-def render_digest(stats: DigestStats, *, region: str, show_failed_value: str) -> dict[str, Any]:
-    """The digest message: ``{"text": …, "blocks": […]}`` within Slack's limits."""
+def render_digest(
+    stats: DigestStats,
+    *,
+    region: str,
+    show_failed_value: str,
+    by_region: Mapping[str, DigestStats | IceError] | None = None,
+) -> dict[str, Any]:
+    """The digest message: ``{"text": …, "blocks": […]}`` within Slack's limits.
+
+    ``by_region``, for a digest of several regions (``stats`` their total): a line per
+    region after the totals, and one naming each region ICE failed for.
+    """
     if len(show_failed_value) > MAX_BUTTON_VALUE:
         raise ValueError(f"the button value is longer than {MAX_BUTTON_VALUE} characters")
     blocks: list[dict[str, Any]] = []
     for cuts in _CUTS:
         blocks = _digest_blocks(stats, region, show_failed_value, *cuts)
+        if by_region and len(by_region) > 1:
+            blocks.insert(3, section(_region_lines(by_region, cuts[2])))
         if fits(blocks):
             break
-    return {"text": summary_line(stats, region=region), "blocks": blocks}
+    return {"text": summary_line(stats, region=region), "blocks": blocks[:MAX_BLOCKS]}
+
+
+def _region_lines(by_region: Mapping[str, DigestStats | IceError], cut: int) -> str:
+    from bot.ice._errors import IceError
+
+    lines = ["*By region*"]
+    for name, part in by_region.items():
+        if isinstance(part, IceError):
+            lines.append(f"⚠️ *{fit(name, cut)}* · not counted: ICE said {code(part.code, 60)}")
+        else:
+            lines.append(
+                f"*{fit(name, cut)}* · {part.jobs:,} jobs · {part.failed:,} failed "
+                f"({percent(part.failed, part.jobs)})"
+            )
+    return "\n".join(lines)
 
 
 def _digest_blocks(

@@ -54,6 +54,10 @@ class PageView:
     next_value: str | None = None
     refresh_value: str = ""
     shared_by: str | None = None
+    job_regions: tuple[str, ...] = ()
+    """``region:all``: each job's region, in the page's order (shown on its line)."""
+    notes: tuple[str, ...] = ()
+    """Said under the list: a region that failed, and what to do."""
 
 
 # --- words shared with the plain-text view --------------------------------------------------
@@ -164,7 +168,7 @@ def _io(job: SmartJob) -> list[str]:
     return parts
 
 
-def _job_text(job: SmartJob, style: _Style, view: PageView) -> str:
+def _job_text(job: SmartJob, style: _Style, view: PageView, region: str = "") -> str:
     """A job as mrkdwn: two lines for a section of its own, one line when packed."""
     emoji, word = state_label(job.job_state)
     kind = type_label(job.job_type)
@@ -174,25 +178,28 @@ def _job_text(job: SmartJob, style: _Style, view: PageView) -> str:
     ident = code(job.job_id, style.ident)
     ago = f"{age(when, view.now)}{style.ago}" if when else "created: unknown"
     stamp = date_token(when) if when and style.token else ""
+    where = f":round_pushpin: {fit(region, style.word)}" if region else ""
     if style.one_per_job:
         first = " · ".join(p for p in (state, fit(kind, style.word), title) if p)
-        second = " · ".join(p for p in (ident, stamp, ago) if p)
+        second = " · ".join(p for p in (ident, stamp, ago, where) if p)
         return f"{first}\n{second}"
     # Packed: the header already names the queried type, so repeat it only when it differs.
     if view.query.job_type is not None and job.job_type == view.query.job_type:
         kind = ""
-    return " · ".join(p for p in (state, stamp or ago, fit(kind, style.word), title, ident) if p)
+    parts = (state, stamp or ago, fit(kind, style.word), title, ident, fit(region, style.word))
+    return " · ".join(p for p in parts if p)
 
 
 def _job_blocks(jobs: Sequence[SmartJob], style: _Style, view: PageView) -> list[Block]:
+    regions = view.job_regions or ("",) * len(jobs)
     if style.one_per_job:
         blocks = []
-        for job in jobs:
-            blocks.append(section(_job_text(job, style, view)))
+        for job, region in zip(jobs, regions, strict=False):
+            blocks.append(section(_job_text(job, style, view, region)))
             if style.io and (io := _io(job)):
                 blocks.append(context(*io))
         return blocks
-    lines = [_job_text(job, style, view) for job in jobs]
+    lines = [_job_text(job, style, view, r) for job, r in zip(jobs, regions, strict=False)]
     return [section(text) for text in pack(lines, MAX_SECTION)]
 
 
@@ -238,8 +245,8 @@ def _actions(view: PageView) -> list[Block]:
 
 
 def _notes(view: PageView) -> list[Block]:
-    note = unreadable_note(view.page)
-    return [context(f":information_source: {fit(note, 300)}.")] if note else []
+    notes = [n for n in (unreadable_note(view.page), *view.notes) if n]
+    return [context(*(f":information_source: {fit(n, 300)}." for n in notes))] if notes else []
 
 
 def _empty(view: PageView) -> Block:

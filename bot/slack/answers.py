@@ -14,11 +14,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Final
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Final
 
 from bot import button_value, filters
+from bot.filters import ALL_REGIONS
 from bot.ice._errors import IceError, IceTransportError
-from bot.lookup import fetch_page, fetch_window_page, has_next
+from bot.lookup import fetch_page, fetch_regions, fetch_window_page, has_next
+from bot.policy import regions_of
 from bot.query import Query
 from bot.render import (
     PageView,
@@ -30,6 +33,9 @@ from bot.render import (
 from bot.services import Services
 from bot.slack.delivery import Answer
 from bot.telemetry import IceFailed, PageServed
+
+if TYPE_CHECKING:
+    from bot.ice import SmartJobPage
 
 log = logging.getLogger("bot.slack")
 
@@ -77,47 +83,38 @@ def page_answer_by(
         return None
 
 
+@dataclass(frozen=True)
+class _Fetched:
+    """A page as found, and the values its buttons carry."""
+
+    page: SmartJobPage
+    next_value: str | None
+    refresh_value: str
+    region: str
+    job_regions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
 def _page(
     services: Services,
     where: button_value.Decoded,
     shared_by: str | None,
     deadline: float | None,
 ) -> Answer:
-    query, token, number = where.query, where.token, where.page
-    region = query.region or services.settings.ice_region
+    query = where.query
     try:
-        client = services.ice(region)
-        if query.until is not None:
-            page, resume = fetch_window_page(
-                client, query, ice_page=where.ice_page, skip=where.skip
-            )
-            next_value = (
-                button_value.encode(query, None, number + 1, ice_page=resume[0], skip=resume[1])
-                if resume
-                else None
-            )
-            refresh_value = button_value.encode(
-                query, None, number, ice_page=where.ice_page, skip=where.skip
-            )
-        else:
-            page = fetch_page(
-                client, query, token, now=services.now(), number=number, deadline=deadline
-            )
-            next_value = (
-                button_value.encode(query, page.next_token, number + 1)
-                if has_next(page, query, by_number=where.by_number)
-                else None
-            )
-            refresh_value = button_value.encode(query, token, number)
+        found = _fetch(services, where, deadline)
         view = PageView(
             query=query,
-            page=page,
-            region=region,
+            page=found.page,
+            region=found.region,
             now=services.now(),
-            page_number=number,
-            next_value=next_value,
-            refresh_value=refresh_value,
+            page_number=where.page,
+            next_value=found.next_value,
+            refresh_value=found.refresh_value,
             shared_by=shared_by,
+            job_regions=found.job_regions,
+            notes=found.notes,
         )
         message = render_page(view)
     except IceTransportError as error:
@@ -126,22 +123,100 @@ def _page(
         return _failure(services, error, query)
     except Exception as error:
         return _failure(services, error, query)
-    services.emit(PageServed(len(page.smart_job_list), page.request_id))
-    log.info("page served", extra={"ice_request_id": page.request_id})
+    services.emit(PageServed(len(found.page.smart_job_list), found.page.request_id))
+    log.info("page served", extra={"ice_request_id": found.page.request_id})
     return Answer(message)
 
 
+def _fetch(services: Services, where: button_value.Decoded, deadline: float | None) -> _Fetched:
+    query, token, number = where.query, where.token, where.page
+    if query.region == ALL_REGIONS:
+        return _fetch_regions(services, where, deadline)
+    region = query.region or services.settings.ice_region
+    client = services.ice(region)
+    if query.until is not None:
+        page, resume = fetch_window_page(client, query, ice_page=where.ice_page, skip=where.skip)
+        return _Fetched(
+            page,
+            button_value.encode(query, None, number + 1, ice_page=resume[0], skip=resume[1])
+            if resume
+            else None,
+            button_value.encode(query, None, number, ice_page=where.ice_page, skip=where.skip),
+            region,
+        )
+    page = fetch_page(client, query, token, now=services.now(), number=number, deadline=deadline)
+    return _Fetched(
+        page,
+        button_value.encode(query, page.next_token, number + 1)
+        if has_next(page, query, by_number=where.by_number)
+        else None,
+        button_value.encode(query, token, number),
+        region,
+    )
+
+
+def _fetch_regions(
+    services: Services, where: button_value.Decoded, deadline: float | None
+) -> _Fetched:
+    """``region:all``: every region at once, merged; a region that fails is named."""
+    from bot.ice import SmartJobPage
+    from bot.render import ice_error_headline
+
+    query, number = where.query, where.page
+    regions = regions_of(query, services.settings)
+    cursors = dict(where.cursors) if where.cursors is not None else dict.fromkeys(regions, (1, 0))
+    merged = fetch_regions(services.ice, query, cursors, deadline=deadline)
+    for error in merged.failed.values():
+        services.emit(IceFailed(error.code, error.request_id))
+    notes = tuple(
+        f"{region}: {ice_error_headline(error)} ({error.code}); its jobs are not in this page, "
+        "Refresh tries again"
+        for region, error in merged.failed.items()
+    )
+    page = SmartJobPage.from_wire({"RequestId": ",".join(merged.request_ids.values())})
+    page = page.replace(smart_job_list=[job for _, job in merged.jobs])
+    return _Fetched(
+        page,
+        button_value.encode(query, None, number + 1, cursors=merged.cursors)
+        if merged.cursors and len(merged.jobs) >= query.limit
+        else None,
+        button_value.encode(query, None, number, cursors=where.cursors),
+        ", ".join(regions),
+        tuple(region for region, _ in merged.jobs),
+        notes,
+    )
+
+
 def digest_answer(services: Services, query: Query) -> Answer:
-    """``/smartjobs digest [since:…]``: the same digest the channel gets, privately."""
-    from bot.digest.scan import DEFAULT_WINDOW, build_digest
+    """``/smartjobs digest [since:…] [region:…]``: the channel's digest, privately; every
+    region of ``ICE_REGIONS`` unless one is named."""
+    from bot.digest.scan import DEFAULT_WINDOW, DigestStats, build_digests, combine
+    from bot.render import render_digest_failure
 
     window = query.since or DEFAULT_WINDOW
-    region = query.region or services.settings.ice_region
+    named = query.region if query.region != ALL_REGIONS else None
+    regions = (
+        (named,) if named else regions_of(replace(query, region=ALL_REGIONS), services.settings)
+    )
     now = services.now()
     try:
-        stats = build_digest(services.ice(region), window=window, now=now)
-        show_failed = button_value.show_failed(window, query.region, until=now)
-        message = render_digest(stats, region=region, show_failed_value=show_failed)
+        by_region = build_digests(services.ice, regions, window=window, now=now)
+        counted = {r: part for r, part in by_region.items() if isinstance(part, DigestStats)}
+        if not counted:
+            error = next(part for part in by_region.values() if isinstance(part, IceError))
+            services.emit(IceFailed(error.code, error.request_id))
+            return Answer(
+                render_digest_failure(error, region=", ".join(regions), window=window), ok=False
+            )
+        show_failed = button_value.show_failed(
+            window, named or (ALL_REGIONS if len(regions) > 1 else None), until=now
+        )
+        message = render_digest(
+            combine(counted),
+            region=", ".join(regions),
+            show_failed_value=show_failed,
+            by_region=by_region if len(regions) > 1 else None,
+        )
     except Exception as error:
         return _failure(services, error, query)
     return Answer(message)
