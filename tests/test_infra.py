@@ -330,21 +330,73 @@ def test_no_absolute_machine_paths_in_infra_files() -> None:
 # --- Slack manifest and RAM policy -----------------------------------------------------------
 
 
-def test_slack_manifest() -> None:
-    manifest = yaml.safe_load((INFRA / "slack-app-manifest.yaml").read_text())
+MANIFESTS = {"http": "slack-app-manifest.yaml", "socket": "slack-app-manifest.socket.yaml"}
+
+
+def _manifest(kind: str) -> dict[str, Any]:
+    manifest: dict[str, Any] = yaml.safe_load((INFRA / MANIFESTS[kind]).read_text())
+    return manifest
+
+
+def _keys(node: Any) -> set[str]:
+    """Every mapping key anywhere inside node."""
+    if isinstance(node, dict):
+        return set(node) | {key for value in node.values() for key in _keys(value)}
+    if isinstance(node, list):
+        return {key for item in node for key in _keys(item)}
+    return set()
+
+
+@pytest.mark.parametrize("kind", MANIFESTS)
+def test_slack_manifest(kind: str) -> None:
+    from bot import filters
+    from bot.names import COMMAND
+
+    manifest = _manifest(kind)
     assert manifest["display_information"]["name"] == "smartjobs"
     assert manifest["features"]["bot_user"]["display_name"]
     (command,) = manifest["features"]["slash_commands"]
-    assert command["command"] == "/smartjobs"
+    assert command["command"] == COMMAND
     assert command["should_escape"] is False
     assert command["description"]
-    assert "since:2h" in command["usage_hint"] and "help" in command["usage_hint"]
-    url = "https://YOUR-FUNCTION-URL/slack/events"
-    assert command["url"] == url
-    assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": url}
+    hint_words = re.findall(r"[^\s\[\]|]+", command["usage_hint"])
+    assert "since:2h" in hint_words and "help" in hint_words
+    for word in hint_words:
+        filters.parse(word)  # every word the hint shows is one the grammar takes
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True, "buttons need it"
     assert "event_subscriptions" not in manifest["settings"]
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["chat:write", "commands"]
     assert "user" not in manifest["oauth_config"]["scopes"]
+
+
+def test_the_http_manifest_points_at_the_function_url() -> None:
+    manifest = _manifest("http")
+    url = "https://YOUR-FUNCTION-URL/slack/events"
+    assert manifest["features"]["slash_commands"][0]["url"] == url
+    assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": url}
+    assert manifest["settings"]["socket_mode_enabled"] is False
+
+
+def test_the_socket_manifest_has_socket_mode_and_no_urls() -> None:
+    manifest = _manifest("socket")
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert not {"url", "request_url", "redirect_urls"} & _keys(manifest), "Slack needs no URL"
+    assert "connections:write" in (INFRA / MANIFESTS["socket"]).read_text(), (
+        "its comment says which scope the app-level token needs"
+    )
+
+
+def test_both_manifests_describe_the_same_app() -> None:
+    http, socket = _manifest("http"), _manifest("socket")
+    (http_command,) = http["features"]["slash_commands"]
+    (socket_command,) = socket["features"]["slash_commands"]
+    assert {k: v for k, v in http_command.items() if k != "url"} == socket_command
+    assert http["oauth_config"] == socket["oauth_config"]
+    assert http["display_information"] == socket["display_information"]
+    assert http["features"]["bot_user"] == socket["features"]["bot_user"]
+    settings = {k: v for k, v in http["settings"].items() if k != "socket_mode_enabled"}
+    settings["interactivity"] = {"is_enabled": True}
+    assert settings == {k: v for k, v in socket["settings"].items() if k != "socket_mode_enabled"}
 
 
 def test_ram_policy_allows_exactly_list_smart_jobs() -> None:

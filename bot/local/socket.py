@@ -180,8 +180,11 @@ def connect(
     api_url = services.settings.slack_api_url
     lazy = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lazy")
     app = create_app(services, process_before_response=False, listener_executor=lazy)
-    # Its own failures become our one line; its log lines show with -v only.
-    opener = AppTokenClient(base_url=api_url, logger=logging.getLogger("bot.socket.web"))
+    # Its failures become our one line, or the client's own line when a reconnect fails;
+    # its log stays as quiet as the terminal was when serving began (-v shows its retries).
+    opener_log = logging.getLogger("bot.socket.web")
+    opener_log.setLevel(logging.getLogger("bot").getEffectiveLevel())
+    opener = AppTokenClient(base_url=api_url, logger=opener_log)
     # No reconnecting until Slack said hello: a first connection that fails is reported,
     # not retried behind our back while we close.
     handler = SocketModeHandler(app, token, web_client=opener, auto_reconnect_enabled=False)

@@ -208,7 +208,7 @@ class SocketModeStub:
         with self._cond:
             links = list(self._links)
         for link in links:
-            link.cut()
+            link.close(1001, "going away")  # as Slack closes a connection it ends
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
