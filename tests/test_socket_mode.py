@@ -102,9 +102,9 @@ def serve_socket(
         serving[0] = False
         signal.signal(signal.SIGINT, previous)
         player.join(timeout=30)
-    if failures:
-        raise failures[0]
     captured = capsys.readouterr()
+    if failures:
+        raise AssertionError(f"exit {code}, stderr {captured.err!r}") from failures[0]
     return Session(code, captured.out, captured.err, _threads_started_since(before, player))
 
 
