@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from bot.ice.emulator import DEMO_ACCESS_KEY_SECRET
 from bot.local.demo import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET
+from bot.local.socket_stub import DEMO_APP_TOKEN
 
 SECRETS: dict[str, str] = {
     # the demo deployment (bot/demo.py, the emulator's documented pair)
     "demo Slack signing secret": DEMO_SIGNING_SECRET,
     "demo Slack bot token": DEMO_BOT_TOKEN,
     "demo AccessKey secret": DEMO_ACCESS_KEY_SECRET,
+    "demo Slack app-level token": DEMO_APP_TOKEN,
     # tests/test_client_transport.py
     "transport AccessKey secret": "super-secret-value-1234",
     "transport STS token": "sts-token-value-5678",
@@ -43,4 +45,8 @@ SECRETS: dict[str, str] = {
     "faults STS AccessKey secret": "faults-sts-secret",
     "faults STS token": "faults-sts-token-current",
     "faults expired STS token": "faults-sts-token-expired",
+    # tests/test_socket_mode.py
+    "socket wrong app-level token": "xapp-1-A0DEMO-1-not-the-demo-app-token",
+    "socket bot token given as the app token": "xoxb-1234-5678-the-bot-token-instead",
+    "socket malformed app token": "A0DEMO-something-else",
 }

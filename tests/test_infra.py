@@ -117,6 +117,45 @@ def _refs(node: Any) -> set[str]:
     return found
 
 
+def _truth(condition: Any, template: dict[str, Any], params: dict[str, str]) -> bool:
+    """A condition's value for the given parameter values (the others at their defaults)."""
+    ((key, value),) = condition.items()
+    if key == "Condition":
+        return _truth(template["Conditions"][value], template, params)
+    if key == "Fn::Not":
+        return not _truth(value[0], template, params)
+    if key == "Fn::And":
+        return all(_truth(item, template, params) for item in value)
+    if key == "Fn::Or":
+        return any(_truth(item, template, params) for item in value)
+    assert key == "Fn::Equals", key
+    left, right = (_resolve(item, template, params) for item in value)
+    return bool(left == right)
+
+
+def _resolve(node: Any, template: dict[str, Any], params: dict[str, str] | None = None) -> Any:
+    """node as CloudFormation would see it for these parameters: parameters, mappings and
+    conditions resolved, ``AWS::NoValue`` items dropped; other Refs and Subs kept."""
+    params = params or {}
+    if isinstance(node, list):
+        items = [_resolve(item, template, params) for item in node]
+        return [item for item in items if item != {"Ref": "AWS::NoValue"}]
+    if not isinstance(node, dict):
+        return node
+    if len(node) == 1:
+        ((key, value),) = node.items()
+        if key == "Ref" and value in template["Parameters"]:
+            return params.get(value, template["Parameters"][value].get("Default"))
+        if key == "Fn::FindInMap":
+            mapping, top, second = value
+            return template["Mappings"][mapping][top][second]
+        if key == "Fn::If":
+            name, yes, no = value
+            chosen = yes if _truth(template["Conditions"][name], template, params) else no
+            return _resolve(chosen, template, params)
+    return {key: _resolve(value, template, params) for key, value in node.items()}
+
+
 # --- template: the function ------------------------------------------------------------------
 
 
@@ -162,8 +201,9 @@ def test_environment(template: dict[str, Any], props: dict[str, Any]) -> None:
     assert env["ALIBABA_CLOUD_ROLE_ARN"] == {
         "Fn::If": ["HasAlibabaRole", {"Ref": "AlibabaRoleArn"}, {"Ref": "AWS::NoValue"}]
     }
-    assert env["POWERTOOLS_SERVICE_NAME"] == "smartjobs"
-    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "SmartJobs"
+    # The alarms and the dashboard read the same mapping (test_alarms_watch_... below).
+    assert _resolve(env["POWERTOOLS_SERVICE_NAME"], template) == "smartjobs"
+    assert _resolve(env["POWERTOOLS_METRICS_NAMESPACE"], template) == "SmartJobs"
     assert env["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
     # Secrets are never plain environment values.
     assert not {"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"} & set(
@@ -188,7 +228,8 @@ def test_parameters_agree_with_the_code(template: dict[str, Any]) -> None:
     level = params["LogLevel"]
     assert level["Default"] in level["AllowedValues"]
     # Optional settings default to "off", which the code reads as unset.
-    for name in ("DigestChannel", "AllowedTeamIds", "AllowedUserIds", "AlibabaRoleArn"):
+    optional = ("DigestChannel", "AllowedTeamIds", "AllowedUserIds", "AlibabaRoleArn")
+    for name in (*optional, "AlarmEmail", "AlarmTopicArn"):
         assert params[name]["Default"] == "", name
 
 
@@ -319,6 +360,221 @@ def test_outputs(template: dict[str, Any]) -> None:
     assert outputs["LogGroupName"]["Value"] == {"Ref": "SmartJobsLogGroup"}
 
 
+# --- template: alarms and the dashboard -------------------------------------------------------
+
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:oncall"
+
+
+def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def _alarm_metrics(alarm: dict[str, Any], template: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every metric an alarm reads: its own, or those of its metric math."""
+    props = _resolve(alarm["Properties"], template)
+    if "MetricName" in props:
+        return [{key: props[key] for key in ("Namespace", "MetricName", "Dimensions")}]
+    returned = [query for query in props["Metrics"] if query.get("ReturnData", True)]
+    assert len(returned) == 1, "one time series is compared with the threshold"
+    assert returned[0]["Expression"] == "SUM(METRICS())", "the sum of the metrics below"
+    return [query["MetricStat"]["Metric"] for query in props["Metrics"] if "MetricStat" in query]
+
+
+def _ice_codes(alarm: dict[str, Any], template: dict[str, Any]) -> set[str]:
+    names = [metric["MetricName"] for metric in _alarm_metrics(alarm, template)]
+    assert all(name.startswith("IceError.") for name in names)
+    return {name.removeprefix("IceError.") for name in names}
+
+
+@pytest.fixture(scope="module")
+def alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = _of_type(template, "AWS::CloudWatch::Alarm")
+    assert found, "the template has alarms"
+    return found
+
+
+@pytest.fixture(scope="module")
+def telemetry(template: dict[str, Any], alarms: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What the deployed function writes, as Powertools writes it with the template's
+    environment: one EMF record after one telemetry event of every kind (each ICE code an
+    alarm names), and the Lambda entry's own counts."""
+    from typing import get_args
+
+    from aws_lambda_powertools import Metrics
+
+    from bot import telemetry as t
+    from handler import _telemetry
+
+    env = _resolve(template["Resources"]["SmartJobsFunction"]["Properties"], template)[
+        "Environment"
+    ]["Variables"]
+    codes = sorted(
+        code
+        for alarm in alarms.values()
+        for metric in _alarm_metrics(alarm, template)
+        if metric["MetricName"].startswith("IceError.")
+        for code in [metric["MetricName"].removeprefix("IceError.")]
+    )
+    events: list[t.Event] = [
+        t.RequestSeen("T1", "C1", "U1", "/smartjobs"),
+        t.Refused("T1"),
+        *(t.CommandRun(kind) for kind in get_args(t.CommandKind)),
+        t.PageServed(3, "request-id"),
+        t.IceCalled(12.5, None, "request-id", degraded=1, unreadable=1),
+        *(t.IceFailed(code, "request-id") for code in codes),
+        *(t.DigestDelivered(outcome) for outcome in get_args(t.DigestOutcome)),
+    ]
+    assert {type(event) for event in events} == set(get_args(t.Event)), "one of every kind"
+    metrics = Metrics(
+        namespace=env["POWERTOOLS_METRICS_NAMESPACE"], service=env["POWERTOOLS_SERVICE_NAME"]
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_telemetry, "metrics", metrics)
+        metrics.clear_metrics()
+        try:
+            for event in events:
+                _telemetry.record(event)
+            for name in (_telemetry.CONFIG_ERRORS, _telemetry.SLACK_REQUESTS):
+                _telemetry.count(name)
+            record: dict[str, Any] = metrics.serialize_metric_set()
+        finally:
+            metrics.clear_metrics()
+            _telemetry.logger.remove_keys(["team", "channel", "user", "command", "ice_request_id"])
+    (directive,) = record["_aws"]["CloudWatchMetrics"]
+    ((dimension,),) = directive["Dimensions"]
+    return {
+        "namespace": directive["Namespace"],
+        "dimensions": [{"Name": dimension, "Value": record[dimension]}],
+        "names": {metric["Name"] for metric in directive["Metrics"]},
+    }
+
+
+def test_alarms_watch_metrics_the_code_emits(
+    template: dict[str, Any], alarms: dict[str, dict[str, Any]], telemetry: dict[str, Any]
+) -> None:
+    function = {"Name": "FunctionName", "Value": {"Ref": "SmartJobsFunction"}}
+    for name, alarm in alarms.items():
+        for metric in _alarm_metrics(alarm, template):
+            if metric["Namespace"] == "AWS/Lambda":
+                assert metric["MetricName"] in {"Errors", "Throttles"}, name
+                assert metric["Dimensions"] == [function], name
+                continue
+            assert metric["Namespace"] == telemetry["namespace"], name
+            assert metric["MetricName"] in telemetry["names"], f"{name}: nothing emits it"
+            assert metric["Dimensions"] == telemetry["dimensions"], name
+
+
+def test_the_credentials_alarm_covers_every_refusal_the_client_knows(
+    template: dict[str, Any], alarms: dict[str, dict[str, Any]]
+) -> None:
+    from bot.ice._errors import HINTS, IceAuthError, classify
+
+    def refused(code: str) -> bool:
+        return isinstance(classify(code, "", status=403, request_id=None), IceAuthError)
+
+    alarmed = _ice_codes(alarms["IceCredentialsRefusedAlarm"], template)
+    assert {code for code in HINTS if refused(code)} <= alarmed
+    assert all(refused(code) for code in alarmed), "only codes the client treats as refusals"
+
+
+def test_the_throttling_alarm_covers_every_throttling_code_and_waits_for_it_to_persist(
+    template: dict[str, Any], alarms: dict[str, dict[str, Any]]
+) -> None:
+    from bot.ice._errors import HINTS, RETRYABLE_CODES, IceThrottledError, classify
+    from bot.ice.emulator import ERRORS
+
+    alarm = alarms["IceThrottlingAlarm"]
+    known = set(ERRORS) | set(HINTS) | RETRYABLE_CODES  # the codes the project knows ICE sends
+    throttled = {
+        code
+        for code in known
+        if isinstance(classify(code, "", status=400, request_id=None), IceThrottledError)
+    }
+    assert throttled <= _ice_codes(alarm, template)
+    props = alarm["Properties"]
+    assert props["DatapointsToAlarm"] == props["EvaluationPeriods"] >= 3, "not one busy minute"
+
+
+def test_every_alarm_counts_failures_and_missing_data_means_none(
+    alarms: dict[str, dict[str, Any]],
+) -> None:
+    for name, alarm in alarms.items():
+        props = alarm["Properties"]
+        assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold", name
+        assert props["Threshold"] >= 1, name
+        assert props["TreatMissingData"] == "notBreaching", name
+        assert props["AlarmName"]["Fn::Sub"].startswith("${AWS::StackName}-"), name
+        assert props["AlarmDescription"], name
+
+
+@pytest.mark.parametrize(
+    ("email", "topic_arn"),
+    [("", ""), ("oncall@example.com", ""), ("", TOPIC_ARN), ("oncall@example.com", TOPIC_ARN)],
+)
+def test_alarms_notify_exactly_the_topics_configured(
+    template: dict[str, Any], alarms: dict[str, dict[str, Any]], email: str, topic_arn: str
+) -> None:
+    params = {"AlarmEmail": email, "AlarmTopicArn": topic_arn}
+    expected = ([{"Ref": "AlarmTopic"}] if email else []) + ([topic_arn] if topic_arn else [])
+    for name, alarm in alarms.items():
+        props = _resolve(alarm["Properties"], template, params)
+        assert props.get("AlarmActions", []) == expected, name
+    (topic_name,) = _of_type(template, "AWS::SNS::Topic")
+    topic = template["Resources"][topic_name]
+    assert topic_name == "AlarmTopic"
+    assert _truth({"Condition": topic["Condition"]}, template, params) == bool(email)
+    (subscription,) = _resolve(topic["Properties"]["Subscription"], template, params)
+    assert subscription == {"Protocol": "email", "Endpoint": email}
+    output = template["Outputs"]["AlarmTopic"]
+    assert _truth({"Condition": output["Condition"]}, template, params) == bool(email)
+
+
+def _dashboard(template: dict[str, Any]) -> dict[str, Any]:
+    """The dashboard's JSON, its ${…} replaced as CloudFormation would (alarms by ARN)."""
+    ((_, dashboard),) = _of_type(template, "AWS::CloudWatch::Dashboard").items()
+    text, variables = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+    values = {name: _resolve(value, template) for name, value in variables.items()}
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in values:
+            return str(values[name])
+        if name == "AWS::Region":
+            return "us-east-1"
+        resource, _, attribute = name.partition(".")
+        assert resource in template["Resources"], f"${{{name}}} names nothing"
+        return f"arn:{resource}" if attribute == "Arn" else f"name:{resource}"
+
+    body: dict[str, Any] = json.loads(re.sub(r"\$\{([^}]+)\}", substitute, text))
+    return body
+
+
+def test_the_dashboard_shows_emitted_metrics_and_every_alarm(
+    template: dict[str, Any], alarms: dict[str, dict[str, Any]], telemetry: dict[str, Any]
+) -> None:
+    widgets = _dashboard(template)["widgets"]
+    (dimension,) = telemetry["dimensions"]
+    shown: set[str] = set()
+    for widget in widgets:
+        for line in widget["properties"].get("metrics", []):
+            namespace, name, dimension_name, dimension_value = line[:4]
+            if namespace == "AWS/Lambda":
+                assert (dimension_name, dimension_value) == (
+                    "FunctionName",
+                    "name:SmartJobsFunction",
+                )
+                continue
+            assert namespace == telemetry["namespace"]
+            assert name in telemetry["names"], f"the dashboard shows {name}, which nothing emits"
+            assert (dimension_name, dimension_value) == (dimension["Name"], dimension["Value"])
+            shown.add(name)
+    assert {"IceLatency", "IceErrors", "DigestsPosted", "DigestsFailed"} <= shown
+    assert any(name.startswith("Commands.") for name in shown)
+    (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(f"arn:{a}" for a in alarms)
+    assert template["Outputs"]["DashboardUrl"]["Value"]["Fn::Sub"].endswith("name=${Dashboard}")
+
+
 def test_no_absolute_machine_paths_in_infra_files() -> None:
     files = [TEMPLATE, *(p for p in INFRA.rglob("*") if p.is_file())]
     for path in files:
@@ -330,21 +586,73 @@ def test_no_absolute_machine_paths_in_infra_files() -> None:
 # --- Slack manifest and RAM policy -----------------------------------------------------------
 
 
-def test_slack_manifest() -> None:
-    manifest = yaml.safe_load((INFRA / "slack-app-manifest.yaml").read_text())
+MANIFESTS = {"http": "slack-app-manifest.yaml", "socket": "slack-app-manifest.socket.yaml"}
+
+
+def _manifest(kind: str) -> dict[str, Any]:
+    manifest: dict[str, Any] = yaml.safe_load((INFRA / MANIFESTS[kind]).read_text())
+    return manifest
+
+
+def _keys(node: Any) -> set[str]:
+    """Every mapping key anywhere inside node."""
+    if isinstance(node, dict):
+        return set(node) | {key for value in node.values() for key in _keys(value)}
+    if isinstance(node, list):
+        return {key for item in node for key in _keys(item)}
+    return set()
+
+
+@pytest.mark.parametrize("kind", MANIFESTS)
+def test_slack_manifest(kind: str) -> None:
+    from bot import filters
+    from bot.names import COMMAND
+
+    manifest = _manifest(kind)
     assert manifest["display_information"]["name"] == "smartjobs"
     assert manifest["features"]["bot_user"]["display_name"]
     (command,) = manifest["features"]["slash_commands"]
-    assert command["command"] == "/smartjobs"
+    assert command["command"] == COMMAND
     assert command["should_escape"] is False
     assert command["description"]
-    assert "since:2h" in command["usage_hint"] and "help" in command["usage_hint"]
-    url = "https://YOUR-FUNCTION-URL/slack/events"
-    assert command["url"] == url
-    assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": url}
+    hint_words = re.findall(r"[^\s\[\]|]+", command["usage_hint"])
+    assert "since:2h" in hint_words and "help" in hint_words
+    for word in hint_words:
+        filters.parse(word)  # every word the hint shows is one the grammar takes
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True, "buttons need it"
     assert "event_subscriptions" not in manifest["settings"]
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["chat:write", "commands"]
     assert "user" not in manifest["oauth_config"]["scopes"]
+
+
+def test_the_http_manifest_points_at_the_function_url() -> None:
+    manifest = _manifest("http")
+    url = "https://YOUR-FUNCTION-URL/slack/events"
+    assert manifest["features"]["slash_commands"][0]["url"] == url
+    assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": url}
+    assert manifest["settings"]["socket_mode_enabled"] is False
+
+
+def test_the_socket_manifest_has_socket_mode_and_no_urls() -> None:
+    manifest = _manifest("socket")
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert not {"url", "request_url", "redirect_urls"} & _keys(manifest), "Slack needs no URL"
+    assert "connections:write" in (INFRA / MANIFESTS["socket"]).read_text(), (
+        "its comment says which scope the app-level token needs"
+    )
+
+
+def test_both_manifests_describe_the_same_app() -> None:
+    http, socket = _manifest("http"), _manifest("socket")
+    (http_command,) = http["features"]["slash_commands"]
+    (socket_command,) = socket["features"]["slash_commands"]
+    assert {k: v for k, v in http_command.items() if k != "url"} == socket_command
+    assert http["oauth_config"] == socket["oauth_config"]
+    assert http["display_information"] == socket["display_information"]
+    assert http["features"]["bot_user"] == socket["features"]["bot_user"]
+    settings = {k: v for k, v in http["settings"].items() if k != "socket_mode_enabled"}
+    settings["interactivity"] = {"is_enabled": True}
+    assert settings == {k: v for k, v in socket["settings"].items() if k != "socket_mode_enabled"}
 
 
 def test_ram_policy_allows_exactly_list_smart_jobs() -> None:

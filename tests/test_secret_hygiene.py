@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger
 from bot.ice.emulator import DEMO_ACCESS_KEY_SECRET
 from bot.local import SlackStub
 from bot.local.demo import DEMO_BOT_TOKEN, DEMO_SIGNING_SECRET, local_deployment
+from bot.local.socket_stub import DEMO_APP_TOKEN
 from bot.render._slack_text import find_button
 from tests.conftest import SecretLeak, SecretWatch
 from tests.secrets import SECRETS
@@ -22,7 +23,7 @@ from tests.secrets import SECRETS
 
 def test_the_registry_holds_the_demo_secrets() -> None:
     values = set(SECRETS.values())
-    assert {DEMO_SIGNING_SECRET, DEMO_BOT_TOKEN, DEMO_ACCESS_KEY_SECRET} <= values
+    assert {DEMO_SIGNING_SECRET, DEMO_BOT_TOKEN, DEMO_ACCESS_KEY_SECRET, DEMO_APP_TOKEN} <= values
     assert all(len(value) >= 8 for value in values), "short values would match ordinary text"
 
 

@@ -192,9 +192,16 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--total-count", action="store_true", help="include TotalCount in pages")
     e.add_argument("--untidy", type=_rate, default=0.0, metavar="RATE", help="share of odd jobs")
 
-    s = command("serve", _serve, help="the Bolt app over HTTP at POST /slack/events")
+    s = command(
+        "serve", _serve, help="the Bolt app over HTTP at POST /slack/events, or over Socket Mode"
+    )
     s.add_argument("--port", type=_port, default=3000)
     s.add_argument("--host", default="127.0.0.1")
+    s.add_argument(
+        "--socket",
+        action="store_true",
+        help="connect to Slack over Socket Mode with SLACK_APP_TOKEN (xapp-…): no public URL",
+    )
 
     d = command("demo", _demo, help="the whole bot end to end on the embedded emulator")
     d.add_argument("filters", nargs="*", help="default: failed asr")
@@ -308,11 +315,32 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.local.server import make, run
     from bot.services import Services
 
+    if args.socket:
+        return _serve_socket()
     settings = Settings.from_env()
     server = _listening(
         lambda: make(args.host, args.port, Services(settings=settings)), args.host, args.port
     )
     run(server, args.host)
+    return 0
+
+
+def _serve_socket() -> int:
+    """Socket Mode: a token Slack refuses is the user's to fix (2), Slack unreachable is 1."""
+    from bot.local import socket as socket_mode
+    from bot.services import Services
+
+    token = socket_mode.app_token(os.environ.get(socket_mode.APP_TOKEN))
+    services = Services(settings=socket_mode.settings_from_env())
+    try:
+        session = socket_mode.connect(services, token)
+    except socket_mode.SocketModeUnavailable as error:
+        print(f"{CLI}: {error}", file=sys.stderr)
+        return SERVICE_ERROR
+    try:
+        socket_mode.run(session)
+    finally:
+        services.close()
     return 0
 
 

@@ -21,7 +21,7 @@ def sign_slack(secret: str, body: str, timestamp: int | None = None) -> dict[str
     return {"x-slack-request-timestamp": ts, "x-slack-signature": f"v0={digest}"}
 
 
-def slash_command_body(
+def slash_command_payload(
     text: str,
     *,
     response_url: str,
@@ -29,27 +29,32 @@ def slash_command_body(
     channel_id: str = "C0DEMO",
     user_id: str = "U0DEMO",
     command: str = "/smartjobs",
-) -> str:
-    return urlencode(
-        {
-            "token": "legacy-unused",
-            "team_id": team_id,
-            "team_domain": "demo",
-            "channel_id": channel_id,
-            "channel_name": "on-call",
-            "user_id": user_id,
-            "user_name": "oncall",
-            "command": command,
-            "text": text,
-            "api_app_id": "A0DEMO",
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": f"{uuid.uuid4().int % 10**12}.1.demo",
-        }
-    )
+) -> dict[str, str]:
+    """A slash command's fields as Slack sends them: a form over HTTP, the same strings in a
+    Socket Mode envelope."""
+    return {
+        "token": "legacy-unused",
+        "team_id": team_id,
+        "team_domain": "demo",
+        "channel_id": channel_id,
+        "channel_name": "on-call",
+        "user_id": user_id,
+        "user_name": "oncall",
+        "command": command,
+        "text": text,
+        "api_app_id": "A0DEMO",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": f"{uuid.uuid4().int % 10**12}.1.demo",
+    }
 
 
-def block_actions_body(
+def slash_command_body(text: str, *, response_url: str, **ids: str) -> str:
+    """The form body of a slash command POST (``ids``: team_id, channel_id, user_id, command)."""
+    return urlencode(slash_command_payload(text, response_url=response_url, **ids))
+
+
+def block_actions_payload(
     action_id: str,
     value: str,
     *,
@@ -58,8 +63,9 @@ def block_actions_body(
     channel_id: str = "C0DEMO",
     user_id: str = "U0DEMO",
     block_id: str = "actions",
-) -> str:
-    payload = {
+) -> dict[str, Any]:
+    """A button click's ``block_actions`` payload, as Slack sends it (HTTP and Socket Mode)."""
+    return {
         "type": "block_actions",
         "user": {"id": user_id, "username": "oncall", "team_id": team_id},
         "api_app_id": "A0DEMO",
@@ -81,6 +87,11 @@ def block_actions_body(
             }
         ],
     }
+
+
+def block_actions_body(action_id: str, value: str, *, response_url: str, **ids: str) -> str:
+    """The form body of a button click POST: ``payload=<JSON>`` (``ids`` as above, block_id)."""
+    payload = block_actions_payload(action_id, value, response_url=response_url, **ids)
     return urlencode({"payload": json.dumps(payload)})
 
 

@@ -165,10 +165,15 @@ def make(
     return server
 
 
+def show_warnings() -> None:
+    """While serving, refusals and failures show on stderr (the CLI is quiet otherwise)."""
+    bot = logging.getLogger("bot")
+    bot.setLevel(min(bot.getEffectiveLevel(), logging.WARNING))
+
+
 def run(server: ThreadingWSGIServer, host: str) -> None:
     """Serve until Ctrl-C (the ``smartjobs serve`` command)."""
-    bot = logging.getLogger("bot")
-    bot.setLevel(min(bot.getEffectiveLevel(), logging.WARNING))  # refusals and failures show
+    show_warnings()
     print(f"smartjobs: listening on http://{host}:{server.server_port}{PATH} (Ctrl-C stops)")
     try:
         server.serve_forever()

@@ -45,9 +45,11 @@ class SlackStub:
     response_url answer that many seconds (``stop()`` cuts it short); ``api_errors``
     makes a Web API method answer ``{"ok": false, "error": …}`` every time, and
     ``api_replies`` queues one-off answers per method (used up in order, then the
-    usual one); a queued ``{"status": 503}`` answers that HTTP status with an HTML page. Clearing ``hold`` keeps Web API calls waiting (after they are recorded)
-    until it is set again. Messages get ``ts`` values ``1.000100``, ``2.000200``… in
-    the order they arrive.
+    usual one); a queued ``{"status": 503}`` answers that HTTP status with an HTML page.
+    ``api_handlers`` answer a method the stub does not know by itself (the Socket Mode
+    stand-in answers ``apps.connections.open`` this way), after the two above. Clearing
+    ``hold`` keeps Web API calls waiting (after they are recorded) until it is set again.
+    Messages get ``ts`` values ``1.000100``, ``2.000200``… in the order they arrive.
     """
 
     response_status: int = 200
@@ -55,6 +57,7 @@ class SlackStub:
     response_delay: float = 0.0
     api_errors: dict[str, str] = field(default_factory=dict)
     api_replies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    api_handlers: dict[str, Callable[[SlackPost], dict[str, Any]]] = field(default_factory=dict)
     hold: threading.Event = field(default_factory=threading.Event, repr=False)
     posts: list[SlackPost] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = field(default=None, repr=False)
@@ -136,12 +139,15 @@ class SlackStub:
             error = self.api_errors.get(post.method)
             if error:
                 return {"ok": False, "error": error}
-            if post.method in ("chat.postMessage", "chat.update"):
-                self._messages += 1
-                n = self._messages
-                ts = post.body.get("ts") or f"{n}.{n * 100:06d}"
-                return {"ok": True, "channel": post.body.get("channel"), "ts": ts}
-            return {"ok": True}
+            handler = self.api_handlers.get(post.method)
+            if handler is None:
+                if post.method in ("chat.postMessage", "chat.update"):
+                    self._messages += 1
+                    n = self._messages
+                    ts = post.body.get("ts") or f"{n}.{n * 100:06d}"
+                    return {"ok": True, "channel": post.body.get("channel"), "ts": ts}
+                return {"ok": True}
+        return handler(post)  # outside the lock: a handler has its own
 
     def stop(self) -> None:
         self._stopping.set()
@@ -169,6 +175,13 @@ class SlackStub:
         path = response_url.split("://", 1)[-1].partition("/")[2]
         with self._cond:
             return [p for p in self.posts if p.path == "/" + path]
+
+    def wait_to(self, response_url: str, count: int = 1, timeout: float = 10.0) -> list[SlackPost]:
+        """Block until one response_url received ``count`` posts."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self.to(response_url)) >= count, timeout):
+                raise TimeoutError(f"the response_url received no {count} post(s) in {timeout} s")
+            return self.to(response_url)
 
     def calls(self, method: str) -> list[SlackPost]:
         with self._cond:
