@@ -72,6 +72,17 @@ class DigestDelivered:
     reason: str | None = None
 
 
+AnswerPath = Literal["inline", "lazy"]
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """A request's answer went out: how long after the request reached us, and which way."""
+
+    path: AnswerPath
+    ms: float
+
+
 @dataclass(frozen=True, slots=True)
 class WatchPolled:
     """One watch poll: how many watches, what it cost ICE, what it posted, what failed."""
@@ -92,6 +103,7 @@ Event = (
     | IceFailed
     | DigestDelivered
     | WatchPolled
+    | Answered
 )
 Emit = Callable[[Event], None]
 

@@ -25,6 +25,7 @@ from slack_bolt.lazy_listener import LazyListenerRunner
 from bot.slack import inbound
 from bot.slack.answers import ANSWER_BY, ANSWERED
 from bot.store.claims import Claims, MemoryClaims
+from bot.telemetry import Answered, Emit, discard
 
 log = logging.getLogger("bot.lambda")
 
@@ -43,12 +44,17 @@ class SelfInvokeRunner(LazyListenerRunner):
     """Starts each lazy listener as an async invocation of this same function."""
 
     def __init__(
-        self, invoker_factory: Callable[[], Invoker], logger: logging.Logger, claims: Claims
+        self,
+        invoker_factory: Callable[[], Invoker],
+        logger: logging.Logger,
+        claims: Claims,
+        emit: Emit,
     ) -> None:
         self._factory = invoker_factory
         self.lambda_client: Invoker | None = None  # the name Bolt's runner uses; tests swap it
         self.logger = logger
         self.claims = claims
+        self.emit = emit
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
         if request.context.get(ANSWERED):
@@ -83,6 +89,9 @@ class SelfInvokeRunner(LazyListenerRunner):
             super().run(function, request)
         finally:
             self.claims.finish(key)
+        arrived = request.context.get("smartjobs_arrived")
+        if isinstance(arrived, float):
+            self.emit(Answered("lazy", (time.time() - arrived) * 1000))
 
 
 class LambdaAdapter:
@@ -95,6 +104,7 @@ class LambdaAdapter:
         claims: Claims | None = None,
         inline_budget: float = 0.0,
         clock: Callable[[], float] = time.time,
+        emit: Emit = discard,
     ) -> None:
         self.app = app
         self.signing_secret = signing_secret
@@ -102,7 +112,8 @@ class LambdaAdapter:
         """Seconds after the request's arrival an answer may take to go in the ack (0: never).
         The clock starts when the request reached the Function URL, so a cold start counts."""
         self.clock = clock
-        self.runner = SelfInvokeRunner(invoker_factory, log, claims or MemoryClaims())
+        self.emit = emit
+        self.runner = SelfInvokeRunner(invoker_factory, log, claims or MemoryClaims(), emit)
         app.listener_runner.lazy_listener_runner = self.runner
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -121,9 +132,13 @@ class LambdaAdapter:
         request.context["aws_lambda_remaining_seconds"] = _remaining(context)
         request.context["lambda_request"] = {k: v for k, v in event.items() if k != LAZY_KEY}
         request.context["smartjobs_request"] = verified.request_key
+        arrived = request.context["smartjobs_arrived"] = _arrival(event, self.clock)
         if self.inline_budget > 0 and not request.lazy_only:
-            request.context[ANSWER_BY] = _arrival(event, self.clock) + self.inline_budget
-        return to_lambda_response(self.app.dispatch(request))
+            request.context[ANSWER_BY] = arrived + self.inline_budget
+        response = self.app.dispatch(request)
+        if request.context.get(ANSWERED):
+            self.emit(Answered("inline", (self.clock() - arrived) * 1000))
+        return to_lambda_response(response)
 
     def verify(self, event: dict[str, Any]) -> inbound.Verified | inbound.Rejection:
         """The event's body checked as Slack sent it; a refusal is logged once, bounded."""

@@ -13,6 +13,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit
 
 from bot.telemetry import (
+    Answered,
     CommandRun,
     DigestDelivered,
     Event,
@@ -63,6 +64,9 @@ def record(event: Event) -> None:
             count(f"IceError.{code}")
         case DigestDelivered(outcome=outcome):
             count(_DIGESTS[outcome])
+        case Answered(path=path, ms=ms):
+            metrics.add_metric("TimeToAnswer", MetricUnit.Milliseconds, ms)
+            count("AnsweredInline" if path == "inline" else "AnsweredLazily")
         case WatchPolled():
             count("WatchPolls")
             metrics.add_metric("WatchPollIceRequests", MetricUnit.Count, event.ice_requests)

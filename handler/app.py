@@ -57,6 +57,7 @@ def build_runtime(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         settings.slack_signing_secret,
         claims=claims,
         inline_budget=settings.inline_budget,
+        emit=services.emit,
     )
     return Runtime(settings, services, app, adapter)
 

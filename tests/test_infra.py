@@ -265,21 +265,40 @@ def test_reserved_concurrency_is_unset_when_zero(
 # --- template: permissions -------------------------------------------------------------------
 
 
+def _dynamodb_calls(*modules: str) -> set[str]:
+    """The DynamoDB operations our own signed calls make, read from the code."""
+    found: set[str] = set()
+    for module in modules:
+        text = (ROOT / module).read_text()
+        found |= {f"dynamodb:{op}" for op in re.findall(r'dynamodb\(\s*"(\w+)"', text)}
+        found |= {f"dynamodb:{op}" for op in re.findall(r'_call\(\s*"(\w+)"', text)}
+    return found
+
+
+POWERTOOLS_IDEMPOTENCY = {
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+}
+
+
 def test_policies_are_least_privilege(props: dict[str, Any]) -> None:
-    actions = sorted(
-        action for stmt in _policy_statements(props) for action in _as_list(stmt["Action"])
-    )
-    assert actions == [
-        "dynamodb:DeleteItem",
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "lambda:InvokeFunction",
-        "secretsmanager:GetSecretValue",
-    ]
+    by_resource: dict[str, set[str]] = {}
     for stmt in _policy_statements(props):
         assert stmt["Effect"] == "Allow"
         assert "*" not in _as_list(stmt["Resource"])
+        for resource in _as_list(stmt["Resource"]):
+            by_resource.setdefault(json.dumps(resource, sort_keys=True), set()).update(
+                _as_list(stmt["Action"])
+            )
+    digest = by_resource.pop(json.dumps({"Fn::GetAtt": ["DigestIdempotencyTable", "Arn"]}))
+    watches = by_resource.pop(json.dumps({"Fn::GetAtt": ["WatchTable", "Arn"]}))
+    claims = _dynamodb_calls("bot/store/claims.py")
+    assert claims | POWERTOOLS_IDEMPOTENCY == digest, "the digest table: Powertools and claims"
+    assert _dynamodb_calls("bot/watch/store.py") == watches, "the watch table: what the store calls"
+    rest = sorted(a for actions in by_resource.values() for a in actions)
+    assert rest == ["lambda:InvokeFunction"] * 2 + ["secretsmanager:GetSecretValue"]
 
 
 def test_self_invoke_policy_is_sub_of_the_function_name_not_circular(
@@ -301,30 +320,51 @@ def test_secrets_policy_names_only_the_secrets_parameter(props: dict[str, Any]) 
     assert stmt["Resource"] == {"Ref": "SecretsArn"}
 
 
-def test_dynamodb_policy_names_only_the_idempotency_table(props: dict[str, Any]) -> None:
-    (stmt,) = [
-        s for s in _policy_statements(props) if _as_list(s["Action"])[0].startswith("dynamodb")
-    ]
-    assert stmt["Resource"] == {"Fn::GetAtt": ["DigestIdempotencyTable", "Arn"]}
-
-
 # --- template: schedule, table, logs, outputs ------------------------------------------------
 
 
-def test_schedule_is_enabled_only_with_a_digest_channel(
+def test_each_schedule_is_one_the_handler_routes_and_follows_its_parameter(
     template: dict[str, Any], props: dict[str, Any]
 ) -> None:
+    from handler import _schedule
+
     events = props["Events"]
-    schedules = {name: e for name, e in events.items() if e["Type"] in ("Schedule", "ScheduleV2")}
-    assert len(schedules) == 1
-    (schedule,) = schedules.values()
-    assert schedule["Properties"]["Schedule"] == {"Ref": "DigestSchedule"}
-    assert schedule["Properties"]["State"] == {"Fn::If": ["HasDigest", "ENABLED", "DISABLED"]}
+    assert {e["Type"] for e in events.values()} == {"Schedule"}, (
+        "the Function URL is the HTTP entry"
+    )
+    states = {name: e["Properties"]["State"]["Fn::If"][0] for name, e in events.items()}
+    assert states == {
+        "DailyDigest": "HasDigest",
+        "WatchPoll": "HasWatchPoll",
+        "KeepWarm": "HasKeepWarm",
+    }
+    digest = events["DailyDigest"]["Properties"]
+    assert "Input" not in digest, "the digest keys its window on EventBridge's own event time"
+    assert _schedule.is_schedule({"source": "aws.events", "detail-type": "Scheduled Event"})
+    for name, task in (("WatchPoll", _schedule.WATCH_POLL), ("KeepWarm", _schedule.KEEP_WARM)):
+        assert _schedule.task_of(json.loads(events[name]["Properties"]["Input"])) == task
     assert template["Conditions"]["HasDigest"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "DigestChannel"}, ""]}]
     }
-    # No API Gateway: the Function URL is the only HTTP entry.
-    assert {e["Type"] for e in events.values()} == {"Schedule"}
+
+
+def test_schedule_inputs_are_answered_by_the_handler() -> None:
+    from bot.local import LambdaContext
+    from bot.local.demo import local_deployment
+
+    template_inputs = {
+        name: json.loads(event["Properties"]["Input"])
+        for name, event in yaml.load(TEMPLATE.read_text(), Loader=CfnLoader)["Resources"][
+            "SmartJobsFunction"
+        ]["Properties"]["Events"].items()
+        if "Input" in event["Properties"]
+    }
+    with local_deployment(count=10) as local:
+        warm = local.handler(template_inputs["KeepWarm"], LambdaContext())
+        polled = local.handler(template_inputs["WatchPoll"], LambdaContext())
+        assert local.ice.calls == 0, "a ping and a poll without watches cost ICE nothing"
+    assert warm == {"statusCode": 200, "body": "warm"}
+    assert polled == {"statusCode": 200, "body": "0 alerts"}
 
 
 def test_idempotency_table_layout(template: dict[str, Any]) -> None:
@@ -424,6 +464,8 @@ def telemetry(template: dict[str, Any], alarms: dict[str, dict[str, Any]]) -> di
         *(t.IceFailed(code, "request-id") for code in codes),
         *(t.DigestDelivered(outcome) for outcome in get_args(t.DigestOutcome)),
         t.WatchPolled(watches=2, ice_requests=3, alerts=1, jobs_alerted=4, failed=1),
+        t.Answered("inline", 250.0),
+        t.Answered("lazy", 900.0),
     ]
     assert {type(event) for event in events} == set(get_args(t.Event)), "one of every kind"
     metrics = Metrics(

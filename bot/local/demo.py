@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -114,8 +115,14 @@ def local_deployment(
     ``now``, ``emit``); ``emulator`` to :class:`Emulator` (``count``, ``seed``, ``jobs``,
     ``faults``…).
     """
-    with SlackStub() as slack, Emulator(**{"count": 500, "seed": 7, **emulator}) as ice:
-        env = demo_environment(slack.api_url, ice.url) | (environ or {})
+    with (
+        SlackStub() as slack,
+        Emulator(**{"count": 500, "seed": 7, **emulator}) as ice,
+        tempfile.TemporaryDirectory(prefix="smartjobs-local-") as state,
+    ):
+        # Its own state (watches) in a scratch file, unless the caller names one.
+        local_state = {"SMARTJOBS_DB": os.path.join(state, "smartjobs.db")}
+        env = demo_environment(slack.api_url, ice.url) | local_state | (environ or {})
         # Settings go to the handler explicitly; only Powertools reads the process
         # environment (and Bolt would pick up a stray SLACK_BOT_TOKEN from it).
         process_env = {k: v for k, v in env.items() if k.startswith("POWERTOOLS_")}
