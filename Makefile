@@ -58,8 +58,13 @@ SAM_ENV := SAM_CLI_TELEMETRY=0
 
 .PHONY: package-size
 
+# sam build's own output ends with deploy instructions: shown only when the build fails.
 build: | $(UV)
-	$(SAM_ENV) $(SAM) build --template template.yaml
+	@log=$$(mktemp); \
+	if $(SAM_ENV) $(SAM) build --template template.yaml >"$$log" 2>&1; then \
+	  grep -E '^bytecode:' "$$log" || true; echo "sam build: the Lambda package is in $(LAMBDA_BUILD_DIR)"; \
+	  rm -f "$$log"; \
+	else cat "$$log"; rm -f "$$log"; exit 1; fi
 	@$(MAKE) --no-print-directory package-size
 
 ## package-size: zipped size of the built package and its biggest parts

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +37,11 @@ from tests.slack_checks import assert_slack_safe
 NOW = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
+
+def _columns(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
 queries = st.builds(
     Query,
     state=st.none() | st.sampled_from(JobState),
@@ -56,6 +62,7 @@ def test_property_any_page_renders_within_limits_and_escaped(
         assert "could not be read" in json.dumps(message["blocks"])
     text = render_page_text(view)
     assert not _CONTROLS.search(text)
+    assert all(_columns(line) <= 100 for line in text.splitlines()[3:]), "job lines fit 100 columns"
     assert text.count("\n  ") >= len(page.smart_job_list), "a line of detail under every job"
 
 

@@ -7,6 +7,7 @@ times are shown in the caller's time zone.
 
 from __future__ import annotations
 
+import textwrap
 import unicodedata
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
@@ -25,6 +26,39 @@ if TYPE_CHECKING:
 
 _TITLE = 80
 _COLUMN = 16  # widest state or type word kept in a column
+
+
+COLUMNS = 100
+"""The widest a line of the terminal views gets: a job's detail line is elided to it."""
+
+
+def _detail(job: SmartJob, region: str) -> str:
+    """``id …  in …  out …`` (and the region for region:all), job ids without markup."""
+    parts = [f"id {fit_plain(job.job_id, 100, '?')}"]
+    if region:
+        parts.append(f"region {fit_plain(region, 40)}")
+    if job.input_config and fit_plain(job.input_config.input_file, 1):
+        parts.append(f"in {fit_plain(job.input_config.input_file, 300)}")
+    out = job.output_config
+    if out and (fit_plain(out.bucket, 1) or fit_plain(out.object, 1)):
+        parts.append(
+            "out "
+            + "/".join(p for p in (fit_plain(out.bucket, 100), fit_plain(out.object, 300)) if p)
+        )
+    return "  ".join(parts)
+
+
+def _fit_columns(text: str, columns: int) -> str:
+    """Text (already cleaned) cut to ``columns`` display columns (wide characters count two)."""
+    if _width(text) <= columns:
+        return text
+    kept, used = [], 0
+    for ch in text:
+        used += _width(ch)
+        if used > columns - 1:
+            break
+        kept.append(ch)
+    return "".join(kept).rstrip() + "…"
 
 
 def _when(when: datetime | None, now: datetime, tz: tzinfo) -> tuple[str, str]:
@@ -51,33 +85,27 @@ def render_page_text(view: PageView, *, tz: tzinfo = UTC) -> str:
     lines = [view.query.describe(), " · ".join(facts), ""]
 
     if not jobs:
-        lines.append(fit_plain(summary(view), 200) + ".")
+        lines += textwrap.wrap(fit_plain(summary(view), 200) + ".", COLUMNS)
         if view.page_number == 1:
             tries = ", ".join(fit_plain(c, 200) for c in broader(view.query, f"{CLI} query"))
-            lines.append(f"Try a broader query: {tries}.")
+            lines += textwrap.wrap(f"Try a broader query: {tries}.", COLUMNS)
         return "\n".join(lines) + "\n"
 
-    rows: list[tuple[tuple[str, str, str, str], str, SmartJob]] = []
-    for job in jobs:
+    regions = view.job_regions or ("",) * len(jobs)
+    rows: list[tuple[tuple[str, ...], str, SmartJob, str]] = []
+    for job, region in zip(jobs, regions, strict=False):
         _, word = state_label(job.job_state)
         local, ago = _when(usable_time(job.create_time), view.now, tz)
         kind = fit_plain(type_label(job.job_type), _COLUMN, "-")
-        cells = (fit_plain(word, _COLUMN), local, ago, kind)
-        rows.append((cells, fit_plain(job.title, _TITLE, UNTITLED), job))
-    widths = [max(len(cells[i]) for cells, _, _ in rows) for i in range(4)]
-    for cells, title, job in rows:
-        padded = (c.ljust(w) for c, w in zip(cells, widths, strict=True))
-        lines.append("  ".join(padded) + "  " + title)
-        extra = [f"id {fit_plain(job.job_id, 100, '?')}"]
-        if job.input_config and fit_plain(job.input_config.input_file, 1):
-            extra.append(f"in {fit_plain(job.input_config.input_file, 120)}")
-        out = job.output_config
-        if out and (fit_plain(out.bucket, 1) or fit_plain(out.object, 1)):
-            where = "/".join(
-                p for p in (fit_plain(out.bucket, 60), fit_plain(out.object, 120)) if p
-            )
-            extra.append(f"out {where}")
-        lines.append(" " * (widths[0] + 2) + "  ".join(extra))
+        rows.append(((fit_plain(word, _COLUMN), local, ago, kind), job.title or "", job, region))
+    widths = [max(_width(cells[i]) for cells, _, _, _ in rows) for i in range(4)]
+    indent = " " * (widths[0] + 2)
+    for cells, title, job, region in rows:
+        padded = "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True))
+        room = max(COLUMNS - _width(padded) - 2, 12)
+        shown = fit_plain(title, _TITLE, UNTITLED)
+        lines.append(f"{padded}  {_fit_columns(shown, min(room, _TITLE))}")
+        lines.append(indent + _fit_columns(_detail(job, region), COLUMNS - len(indent)))
 
     lines.append("")
     lines.append("More on the next page." if view.next_value else "End of list.")
