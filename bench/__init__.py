@@ -1,6 +1,6 @@
 """smartjobs benchmarks: figures against baselines measured in the same run (``make bench``).
 
-Suites: ``client``, ``ack``, ``answer``, ``load``, ``digest``, ``package``; see ``bench/README.md``.
+Suites: ``client``, ``ack``, ``answer``, ``load``, ``digest``, ``watch``, ``package``; see ``bench/README.md``.
 """
 
-SUITES = ("client", "ack", "answer", "load", "digest", "package")
+SUITES = ("client", "ack", "answer", "load", "digest", "watch", "package")

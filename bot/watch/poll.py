@@ -4,9 +4,11 @@ ListSmartJobs sorts by creation time only, so a job created hours ago that fails
 deep in the list. A poll therefore reads, per distinct (region, state, type) among the
 watches, the jobs that match *now* (ICE filters by state and type on its side) created
 within ``WATCH_LOOKBACK``, newest first, and tells new matches from known ones with the
-store. What one poll costs: for each distinct filter, ⌈matching jobs in the lookback / 100⌉
-ListSmartJobs requests (one, for a few hundred failures a day), however many watches share
-it and however many jobs the lookback holds in other states.
+store. What one poll costs: for each region and watched state, ⌈jobs in that state in the lookback
+/ 100⌉ ListSmartJobs requests (one, for a few hundred failures a day), however many watches
+share it and however many jobs the lookback holds in other states; typed watches are served
+from that read (or, when no watch of that state wants every type, each type is read on its
+own, costing ⌈jobs of that type and state / 100⌉).
 """
 
 from __future__ import annotations
@@ -92,13 +94,7 @@ def poll(
     report = PollReport()
     watches = [w for w in store.watches() if not w.paused]
     report.watches = len(watches)
-    groups: dict[tuple[str, str, str], list[Watch]] = {}
-    for watch in watches:
-        query = watch.parsed
-        key = (query.region or default_region, str(query.state or ""), str(query.job_type or ""))
-        groups.setdefault(key, []).append(watch)
-    for (region, _, _), group in groups.items():
-        query = replace(group[0].parsed, region=region)
+    for region, query, group in _scans(watches, default_region):
         try:
             jobs = matching(ice(region), query, since=now - lookback, report=report)
         except IceError as error:
@@ -113,8 +109,33 @@ def poll(
             report.failed += [w.id for w in group]
             continue
         for watch in group:
-            _deliver(store, slack, watch, jobs, region, now=now, lookback=lookback, report=report)
+            wanted = watch.parsed.job_type
+            mine = [j for j in jobs if wanted is None or j.job_type == wanted]
+            _deliver(store, slack, watch, mine, region, now=now, lookback=lookback, report=report)
     return report
+
+
+def _scans(watches: list[Watch], default_region: str) -> list[tuple[str, Query, list[Watch]]]:
+    """The ICE reads one poll needs: one per region and state; per type only when no watch
+    of that state wants every type (then that one read serves the typed watches too)."""
+    by_state: dict[tuple[str, str], list[Watch]] = {}
+    for watch in watches:
+        query = watch.parsed
+        by_state.setdefault((query.region or default_region, str(query.state or "")), []).append(
+            watch
+        )
+    scans: list[tuple[str, Query, list[Watch]]] = []
+    for (region, _), group in by_state.items():
+        state = group[0].parsed.state
+        if any(w.parsed.job_type is None for w in group):
+            scans.append((region, Query(action="watch", state=state, region=region), group))
+            continue
+        by_type: dict[object, list[Watch]] = {}
+        for watch in group:
+            by_type.setdefault(watch.parsed.job_type, []).append(watch)
+        for typed in by_type.values():
+            scans.append((region, replace(typed[0].parsed, region=region), typed))
+    return scans
 
 
 def _deliver(
