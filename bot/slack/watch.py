@@ -27,7 +27,6 @@ from bot.slack.commands import parsed
 from bot.slack.delivery import Answer, SlackPostError, guarded, post_message, reply
 from bot.telemetry import CommandRun
 from bot.watch.model import MUTE, Watch, new_id
-from bot.watch.poll import KEEP, PollReport, matching
 
 log = logging.getLogger("bot.slack")
 
@@ -76,6 +75,8 @@ def start_watch(
     team: str | None,
 ) -> Answer:
     """Remember what matches now, post the announcement, then keep the watch."""
+    from bot.watch.poll import KEEP, PollReport, matching  # the lazy path only
+
     settings = services.settings
     region = query.region or settings.ice_region
     now = services.now()
