@@ -115,6 +115,21 @@ def sdk_requests() -> dict[str, dict[str, Any]]:
     return loaded
 
 
+def official_sdk_client(emulator: Emulator) -> Any:
+    """The official SDK's client, with the demo pair, talking plain HTTP to the emulator."""
+    from alibabacloud_ice20201109.client import Client
+    from alibabacloud_tea_openapi.models import Config
+
+    return Client(
+        Config(
+            access_key_id=DEMO_ACCESS_KEY_ID,
+            access_key_secret=DEMO_ACCESS_KEY_SECRET,
+            endpoint=f"127.0.0.1:{emulator.port}",
+            protocol="http",
+        )
+    )
+
+
 def replay(emulator: Emulator, recorded: Mapping[str, Any]) -> httpx.Response:
     """Send a recorded request byte for byte to the emulator, its Host header included."""
     _, _, rest = str(recorded["url"]).partition("://")

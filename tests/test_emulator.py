@@ -23,7 +23,6 @@ from bot.ice._enums import JobState, JobType, SortBy
 from bot.ice._models import SmartJobPage
 from bot.ice.emulator import (
     DEMO_ACCESS_KEY_ID,
-    DEMO_ACCESS_KEY_SECRET,
     UNTIDY_VARIANTS,
     Emulator,
     Faults,
@@ -34,6 +33,7 @@ from tests.emulator_helpers import (
     SUCCESS_KEYS,
     call,
     error_of,
+    official_sdk_client,
     ok,
     pages,
     replay,
@@ -617,19 +617,10 @@ def test_official_sdk_signature_v2_is_refused_clearly() -> None:
 
 
 def test_official_sdk_pages_to_the_end() -> None:
-    from alibabacloud_ice20201109.client import Client
     from alibabacloud_ice20201109.models import ListSmartJobsRequest
-    from alibabacloud_tea_openapi.models import Config
 
     with Emulator(count=120, seed=9, total_count=True) as emulator:
-        client = Client(
-            Config(
-                access_key_id=DEMO_ACCESS_KEY_ID,
-                access_key_secret=DEMO_ACCESS_KEY_SECRET,
-                endpoint=f"127.0.0.1:{emulator.port}",
-                protocol="http",
-            )
-        )
+        client = official_sdk_client(emulator)
         expected = [j["JobId"] for j in matching(emulator.jobs, JobState="Finished")]
         seen: list[str] = []
         token: str | None = None

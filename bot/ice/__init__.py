@@ -1,5 +1,5 @@
-"""Alibaba Cloud ICE ``ListSmartJobs``: models, a tolerant reader, signing, and a retrying
-httpx client.
+"""Alibaba Cloud ICE ``ListSmartJobs`` and ``GetSmartHandleJob``: models, a tolerant reader,
+signing, and a retrying httpx client.
 
 The names below load on first use (PEP 562): ``from bot.ice import JobState`` costs only
 the enums, so the Slack ack path never pays for the models, httpx or the credentials chain.
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         IceAccountError,
         IceAuthError,
         IceError,
+        IceJobNotFoundError,
         IceParameterError,
         IceProtocolError,
         IceRequestError,
@@ -34,9 +35,12 @@ if TYPE_CHECKING:
         RepeatedTokenError,
     )
     from bot.ice._models import (
+        GetSmartHandleJobRequest,
         InputConfig,
+        JobResult,
         ListSmartJobsRequest,
         OutputConfig,
+        SmartHandleJob,
         SmartJob,
         SmartJobPage,
     )
@@ -58,6 +62,7 @@ _WHERE = {
         "IceAccountError",
         "IceAuthError",
         "IceError",
+        "IceJobNotFoundError",
         "IceParameterError",
         "IceProtocolError",
         "IceRequestError",
@@ -67,9 +72,12 @@ _WHERE = {
         "RepeatedTokenError",
     ),
     "bot.ice._models": (
+        "GetSmartHandleJobRequest",
         "InputConfig",
+        "JobResult",
         "ListSmartJobsRequest",
         "OutputConfig",
+        "SmartHandleJob",
         "SmartJob",
         "SmartJobPage",
     ),
@@ -81,10 +89,12 @@ __all__ = [
     "CredentialsError",
     "CredentialsProvider",
     "DefaultCredentials",
+    "GetSmartHandleJobRequest",
     "IceAccountError",
     "IceAuthError",
     "IceClient",
     "IceError",
+    "IceJobNotFoundError",
     "IceParameterError",
     "IceProtocolError",
     "IceRequestError",
@@ -92,12 +102,14 @@ __all__ = [
     "IceThrottledError",
     "IceTransportError",
     "InputConfig",
+    "JobResult",
     "JobState",
     "JobType",
     "ListSmartJobsRequest",
     "OutputConfig",
     "RepeatedTokenError",
     "RetryPolicy",
+    "SmartHandleJob",
     "SmartJob",
     "SmartJobPage",
     "SortBy",

@@ -1,4 +1,5 @@
-"""The ``ListSmartJobs`` client: httpx, ACS3-signed, retrying within a deadline."""
+"""The ICE client (``ListSmartJobs``, ``GetSmartHandleJob``): httpx, ACS3-signed, retrying
+within a deadline; every action signed, retried, classified and observed the same way."""
 
 from __future__ import annotations
 
@@ -11,13 +12,21 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
 from bot.ice._credentials import CredentialsProvider, StaticCredentials, credentials_from_env
-from bot.ice._enums import ACTION, API_VERSION, WIRE_TIME, JobState, JobType, SortBy
+from bot.ice._enums import (
+    ACTION,
+    API_VERSION,
+    GET_JOB_ACTION,
+    WIRE_TIME,
+    JobState,
+    JobType,
+    SortBy,
+)
 from bot.ice._errors import (
     IceError,
     IceProtocolError,
@@ -26,8 +35,13 @@ from bot.ice._errors import (
     RepeatedTokenError,
     classify,
 )
-from bot.ice._models import ListSmartJobsRequest, SmartJobPage
-from bot.ice._reader import read_page
+from bot.ice._models import (
+    GetSmartHandleJobRequest,
+    ListSmartJobsRequest,
+    SmartHandleJob,
+    SmartJobPage,
+)
+from bot.ice._reader import read_page, read_smart_handle_job
 from bot.ice._regions import DEFAULT_REGION, endpoint_for
 from bot.ice._signing import sign
 from bot.ice._transport import transport_for
@@ -76,9 +90,14 @@ class CallRecord:
 
 Observer = Callable[[CallRecord], None]
 
+_Result = TypeVar("_Result")
+Reader = Callable[[dict[str, Any]], tuple[_Result, str | None, int, int]]
+"""A success body -> (the typed answer, its RequestId, degraded values, unreadable entries)."""
+
 
 class IceClient:
-    """Typed access to ``ListSmartJobs``; one pooled ``httpx.Client`` per instance."""
+    """Typed access to ``ListSmartJobs`` and ``GetSmartHandleJob``; one pooled
+    ``httpx.Client`` per instance, safe to share between threads."""
 
     def __init__(
         self,
@@ -158,7 +177,15 @@ class IceClient:
             page_no=page_no,
             page_size=page_size,
         )
-        return self._call(request)
+        return self._call(ACTION, request.to_params(), _read_list)
+
+    def get_smart_handle_job(self, job_id: str) -> SmartHandleJob:
+        """One job's details: state, ``ErrorCode``/``ErrorMessage`` when it failed, its result
+        and info. An odd ``job_id`` raises :class:`~bot.ice.IceRequestError` before any
+        request; a job ICE does not know (or older than a year) raises
+        :class:`~bot.ice.IceJobNotFoundError`."""
+        request = GetSmartHandleJobRequest(job_id)
+        return self._call(GET_JOB_ACTION, request.to_params(), _read_job)
 
     def iter_pages(
         self,
@@ -225,14 +252,13 @@ class IceClient:
 
     # -- transport and retries -------------------------------------------------------------
 
-    def _call(self, request: ListSmartJobsRequest) -> SmartJobPage:
-        params = request.to_params()
+    def _call(self, action: str, params: dict[str, str], read: Reader[_Result]) -> _Result:
         started = time.monotonic()
         attempt = 0
         while True:
             remaining = self._retry.deadline - (time.monotonic() - started)
             try:
-                return self._attempt(params, attempt, remaining)
+                return self._attempt(action, params, read, attempt, remaining)
             except IceError as error:
                 attempt += 1
                 error.attempts = attempt
@@ -243,7 +269,7 @@ class IceClient:
                     raise
                 log.warning(
                     "ICE %s failed (%s, RequestId %s); retry %d in %.2fs",
-                    ACTION,
+                    action,
                     error.code,
                     error.request_id,
                     attempt,
@@ -251,13 +277,20 @@ class IceClient:
                 )
                 self._sleep(pause)
 
-    def _attempt(self, params: dict[str, str], attempt: int, remaining: float) -> SmartJobPage:
+    def _attempt(
+        self,
+        action: str,
+        params: dict[str, str],
+        read: Reader[_Result],
+        attempt: int,
+        remaining: float,
+    ) -> _Result:
         creds = self._credentials.get_credentials()  # per attempt: rotating STS keys
         signed = sign(
             method="GET",
             endpoint=self.endpoint,
             host=self._host,
-            action=ACTION,
+            action=action,
             version=API_VERSION,
             params=params,
             access_key_id=creds.access_key_id,
@@ -273,50 +306,59 @@ class IceClient:
         try:
             response = self._http.get(signed.url, headers=signed.headers, timeout=timeout)
         except httpx.TimeoutException as exc:
-            self._observe(attempt, begun, None, "Timeout", None)
+            self._observe(action, attempt, begun, None, "Timeout", None)
             raise IceTransportError(
                 "Timeout",
                 f"ICE did not answer in time ({type(exc).__name__}).",
                 hint="ICE is slow or unreachable: try again in a minute.",
             ) from None
         except httpx.TransportError as exc:
-            self._observe(attempt, begun, None, "ConnectionError", None)
+            self._observe(action, attempt, begun, None, "ConnectionError", None)
             raise IceTransportError(
                 "ConnectionError",
                 f"Could not reach ICE at {self._host} ({type(exc).__name__}).",
                 hint="Check ICE_REGION / ICE_ENDPOINT and the network.",
             ) from None
         try:
-            return self._read(response, attempt, begun)
+            return self._read(response, action, read, attempt, begun)
         finally:
             # httpx's response stream points back at its response: a cycle that only the
             # garbage collector frees (30 objects a call), whose full passes over a Lambda's
             # ~80k objects cost more than the rest of the call. The body is read by now.
             response.stream = _READ
 
-    def _read(self, response: httpx.Response, attempt: int, begun: float) -> SmartJobPage:
-        """A JSON object without an error ``Code`` is a page, read tolerantly; else an error."""
+    def _read(
+        self,
+        response: httpx.Response,
+        action: str,
+        read: Reader[_Result],
+        attempt: int,
+        begun: float,
+    ) -> _Result:
+        """A JSON object without an error ``Code`` is the answer, read tolerantly; else an
+        error, classified for ``action``."""
         status = response.status_code
         body = _json_object(response.content)
         code = _str_or_none(body.get("Code")) if body is not None else None
         if body is not None and code is not None:
             request_id = _str_or_none(body.get("RequestId"))
-            self._observe(attempt, begun, status, code, request_id)
+            self._observe(action, attempt, begun, status, code, request_id)
             error = classify(
-                code, str(body.get("Message", "")), status=status, request_id=request_id
+                code,
+                str(body.get("Message", "")),
+                status=status,
+                request_id=request_id,
+                action=action,
             )
             if code.lower() == "invalidsecuritytoken.expired" and self._fixed_token():
                 error.hint = STALE_STS_HINT
             raise error
         if body is not None and status == 200:
-            page = read_page(body)
-            degraded = sum(page.degraded.values())
-            self._observe(attempt, begun, status, None, page.request_id, degraded, page.unreadable)
-            if degraded or page.unreadable:
-                _warn_degraded(page)
-            return page
+            answer, request_id, degraded, unreadable = read(body)
+            self._observe(action, attempt, begun, status, None, request_id, degraded, unreadable)
+            return answer
         kind = response.headers.get("content-type", "unknown content").split(";")[0]
-        self._observe(attempt, begun, status, f"HTTP{status}", None)
+        self._observe(action, attempt, begun, status, f"HTTP{status}", None)
         error_type = IceServiceError if status >= 500 or status == 429 else IceProtocolError
         raise error_type(
             f"HTTP{status}",
@@ -333,6 +375,7 @@ class IceClient:
 
     def _observe(
         self,
+        action: str,
         attempt: int,
         begun: float,
         status: int | None,
@@ -342,10 +385,30 @@ class IceClient:
         unreadable: int = 0,
     ) -> None:
         record = CallRecord(
-            ACTION, attempt, time.monotonic() - begun, status, code, rid, degraded, unreadable
+            action, attempt, time.monotonic() - begun, status, code, rid, degraded, unreadable
         )
         for observer in self._observers:
             observer(record)
+
+
+def _read_list(body: dict[str, Any]) -> tuple[SmartJobPage, str | None, int, int]:
+    page = read_page(body)
+    degraded = sum(page.degraded.values())
+    if degraded or page.unreadable:
+        _warn_degraded(page)
+    return page, page.request_id, degraded, page.unreadable
+
+
+def _read_job(body: dict[str, Any]) -> tuple[SmartHandleJob, str | None, int, int]:
+    job = read_smart_handle_job(body)
+    if job.degraded:
+        log.warning(
+            "ICE %s answer read tolerantly (RequestId %s): degraded: %s",
+            GET_JOB_ACTION,
+            job.request_id,
+            ", ".join(job.degraded),  # wire names only: never a value (values are user data)
+        )
+    return job, job.request_id, len(job.degraded), 0
 
 
 def _warn_degraded(page: SmartJobPage) -> None:

@@ -1,8 +1,10 @@
-"""The tolerant reader: a ``ListSmartJobs`` body as ICE really sends it, field by field.
+"""The tolerant reader: ``ListSmartJobs`` and ``GetSmartHandleJob`` bodies as ICE really
+sends them, field by field.
 
 ICE's references disagree on types and the official SDK keeps every value as it came,
 so one odd value must cost that field, never the job or the page. Pure: decoded JSON in,
-:class:`~bot.ice.SmartJobPage` out, no I/O, never raises on a value.
+:class:`~bot.ice.SmartJobPage` (or :class:`~bot.ice.SmartHandleJob`) out, no I/O, never
+raises on a value.
 
 A value is *degraded* when it was not of the documented type or format and was read as
 something sensible instead; its wire name goes into ``SmartJob.degraded`` (nested ones
@@ -53,10 +55,34 @@ MaxResults, TotalCount     integer ≥ 0, or a digit string → int            n
                            anything else → None                            yes
 RequestId                  string → itself; anything else → None           yes
 =========================  ==============================================  =========
+
+``GetSmartHandleJob`` (:func:`read_smart_handle_job`) by the same rules, field for field:
+
+=========================  ==============================================  =========
+field                      read as                                         degraded
+=========================  ==============================================  =========
+JobId, ErrorCode,          any text field                                  as there
+ErrorMessage, and in
+JobResult MediaId,
+MediaUrl
+State                      JobState                                        as there
+Output, UserData, and in   EditingConfig                                   as there
+JobResult AiResult, Usage
+JobResult, SmartJobInfo    object → read field by field                    no
+                           string holding a JSON object → that object      yes
+                           anything else → None                            yes
+SmartJobInfo's fields      a ``SmartJobList`` entry's (``UserId`` is a     as there
+                           string here, an integer there: both read)
+RequestId                  as in a page                                    as there
+=========================  ==============================================  =========
+
+Degraded names are dotted from the body (``SmartJobInfo.Title``, ``JobResult.Usage``,
+``SmartJobInfo.InputConfig.InputFile``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -65,7 +91,14 @@ from enum import StrEnum
 from typing import Any, Final, TypeVar
 
 from bot.ice._enums import JobState, JobType
-from bot.ice._models import InputConfig, OutputConfig, SmartJob, SmartJobPage
+from bot.ice._models import (
+    InputConfig,
+    JobResult,
+    OutputConfig,
+    SmartHandleJob,
+    SmartJob,
+    SmartJobPage,
+)
 
 TEXT_LIMIT: Final = 10_000
 """Characters kept of a text field: far above any real title, well below harm."""
@@ -233,6 +266,14 @@ def read_time(value: Any, name: str, notes: Notes) -> datetime | None:
     return None
 
 
+def read_request_id(value: Any, notes: Notes) -> str | None:
+    """``RequestId``: only a string is one (a number is no id to quote to support)."""
+    if not isinstance(value, str) and value is not None:
+        notes.append("RequestId")
+        return None
+    return read_text(value, "RequestId", notes)
+
+
 def read_count(value: Any, name: str, notes: Notes) -> int | None:
     """``MaxResults``/``TotalCount``: strings on the wire, integers in the reference."""
     if isinstance(value, str):
@@ -362,11 +403,7 @@ def read_page(body: Mapping[str, Any]) -> SmartJobPage:
                 unreadable += 1
     elif entries is not None:
         notes.append("SmartJobList")
-    request_id = body.get("RequestId")
-    if not isinstance(request_id, str) and request_id is not None:
-        notes.append("RequestId")
-        request_id = None
-    request_id = read_text(request_id, "RequestId", notes)
+    request_id = read_request_id(body.get("RequestId"), notes)
     next_token = read_token(body.get("NextToken"), notes)
     max_results = read_count(body.get("MaxResults"), "MaxResults", notes)
     total_count = read_count(body.get("TotalCount"), "TotalCount", notes)
@@ -378,6 +415,84 @@ def read_page(body: Mapping[str, Any]) -> SmartJobPage:
         total_count=total_count,
         unreadable=unreadable,
         degraded=count_degraded(jobs, notes),
+    )
+
+
+# -- one job's details (GetSmartHandleJob) ---------------------------------------------------
+
+
+def _within(name: str, inner: Iterable[str], notes: Notes) -> None:
+    """Note a nested object's degraded fields under its own name: ``JobResult.Usage``."""
+    notes.extend(f"{name}.{field}" for field in inner)
+
+
+def read_job_result(value: Any, notes: Notes) -> JobResult | None:
+    found = _nested(value, "JobResult", notes)
+    if found is None or isinstance(found, str):
+        return None
+    inner: Notes = []
+    result = JobResult(
+        read_text(found.get("MediaId"), "MediaId", inner),
+        read_text(found.get("MediaUrl"), "MediaUrl", inner),
+        read_json_text(found.get("AiResult"), "AiResult", inner),
+        read_json_text(found.get("Usage"), "Usage", inner),
+    )
+    _within("JobResult", inner, notes)
+    return result
+
+
+def read_job_info(
+    value: Any,
+    notes: Notes,
+    *,
+    job_id: str | None,
+    state: JobState | str | None,
+    user_data: str | None,
+) -> SmartJob | None:
+    """``SmartJobInfo`` read as a list entry is, with the answer's own id, state and user data
+    (the info carries none of them; any it does carry are kept when the answer's are unset)."""
+    found = _nested(value, "SmartJobInfo", notes)
+    if found is None or isinstance(found, str):
+        return None
+    info = read_job(found)
+    _within("SmartJobInfo", info.degraded, notes)
+    return dataclasses.replace(
+        info,
+        job_id=job_id or info.job_id,
+        job_state=state or info.job_state,
+        user_data=user_data or info.user_data,
+    )
+
+
+def read_smart_handle_job(body: Mapping[str, Any]) -> SmartHandleJob:
+    """A whole GetSmartHandleJob success body. Only a body that is not a mapping raises."""
+    if not isinstance(body, Mapping):
+        raise TypeError(f"a GetSmartHandleJob body is a JSON object, not {type(body).__name__}")
+    notes: Notes = []
+    get = body.get
+    request_id = read_request_id(get("RequestId"), notes)
+    job_id = read_text(get("JobId"), "JobId", notes)
+    state = read_choice(get("State"), _JOB_STATES, "State", notes)
+    error_code = read_text(get("ErrorCode"), "ErrorCode", notes)
+    error_message = read_text(get("ErrorMessage"), "ErrorMessage", notes)
+    output = read_json_text(get("Output"), "Output", notes)
+    user_data = read_json_text(get("UserData"), "UserData", notes)
+    job_result = read_job_result(get("JobResult"), notes)
+    job_info = read_job_info(
+        get("SmartJobInfo"), notes, job_id=job_id, state=state, user_data=user_data
+    )
+    return SmartHandleJob(
+        request_id=request_id,
+        job_id=job_id,
+        state=state,
+        error_code=error_code,
+        error_message=error_message,
+        output=output,
+        user_data=user_data,
+        job_result=job_result,
+        job_info=job_info,
+        degraded=tuple(notes),
+        raw=body,
     )
 
 
