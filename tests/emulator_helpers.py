@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -16,6 +18,7 @@ from bot.ice._enums import ACTION, API_VERSION
 from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
 ERROR_KEYS = {"RequestId", "HostId", "Code", "Message", "Recommend"}
 SUCCESS_KEYS = {"RequestId", "SmartJobList", "NextToken", "MaxResults"}  # + TotalCount if asked
 
@@ -140,3 +143,29 @@ def replay(emulator: Emulator, recorded: Mapping[str, Any]) -> httpx.Response:
         headers=dict(recorded["headers"]),
         timeout=5.0,
     )
+
+
+def start_process(command: list[str], env: Mapping[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """Start an emulator process from the project's root: the process and its first line."""
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline()
+
+
+def stop_with_ctrl_c(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    """Ctrl-C a ``smartjobs emulator`` process: its exit code, the rest of stdout, stderr."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # never leave an emulator behind
+        proc.communicate()
+        raise AssertionError("Ctrl-C did not stop the emulator within 10 s") from None
+    return proc.returncode, out, err

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -40,6 +39,8 @@ from tests.emulator_helpers import (
     sdk_requests,
     send,
     sign_for,
+    start_process,
+    stop_with_ctrl_c,
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
@@ -763,27 +764,7 @@ def test_server_is_quiet(capfd: pytest.CaptureFixture[str]) -> None:
 def _start_cli(env: dict[str, str], **options: object) -> tuple[subprocess.Popen[str], str]:
     extra = "".join(f", {name}={value!r}" for name, value in options.items())
     code = f"from bot.ice.emulator import serve; serve(port=0, count=25, seed=3{extra})"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline()
-
-
-def _stop_cli(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
-    proc.send_signal(signal.SIGINT)
-    try:
-        out, err = proc.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()  # never leave an emulator behind
-        proc.communicate()
-        raise AssertionError("Ctrl-C did not stop the emulator within 10 s") from None
-    return proc.returncode, out, err
+    return start_process([sys.executable, "-c", code], env)
 
 
 def _cli_env(**extra: str) -> dict[str, str]:
@@ -804,7 +785,7 @@ def test_serve_prints_one_line_and_stops_on_ctrl_c() -> None:
         assert "TotalCount" not in response.json()
         assert port > 0
     finally:
-        code, out, err = _stop_cli(proc)
+        code, out, err = stop_with_ctrl_c(proc)
     assert code == 0, err
     assert "Traceback" not in err
     assert "stopped" in out
@@ -822,7 +803,7 @@ def test_serve_uses_env_credentials_and_never_prints_the_secret() -> None:
         assert send(sign_for(base, key_id="env-key", secret="env-secret-value")).status_code == 200
         assert send(sign_for(base)).status_code == 404, "the demo pair is not accepted then"
     finally:
-        code, out, err = _stop_cli(proc)
+        code, out, err = stop_with_ctrl_c(proc)
     assert code == 0, err
     assert "env-secret-value" not in line + out + err
     assert "env-key" in line
@@ -836,7 +817,7 @@ def test_serve_with_total_count_and_untidy_jobs() -> None:
         assert "50% untidy" in line
         page = send(sign_for(url.group(0), {"MaxResults": "100"})).json()
     finally:
-        code, _, err = _stop_cli(proc)
+        code, _, err = stop_with_ctrl_c(proc)
     assert code == 0, err
     assert page["TotalCount"] == "25"
     assert any(
