@@ -73,14 +73,26 @@ def test_clients_reach_each_region_through_its_endpoint(ice: Emulators) -> None:
         shanghai.get_smart_handle_job(beijing_job)
 
 
+def _free_port_with_the_next_one_taken() -> tuple[int, socket.socket]:
+    """A free port, and a socket holding the one after it (tried until both hold)."""
+    for _ in range(100):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        taken = socket.socket()
+        try:
+            taken.bind(("127.0.0.1", base + 1))
+        except OSError:  # someone else has it: try another pair
+            taken.close()
+            continue
+        return base, taken
+    raise AssertionError("no two consecutive ports free")
+
+
 def test_a_taken_port_releases_the_regions_already_bound() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        base = probe.getsockname()[1]
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", base + 1))
-        with pytest.raises(OSError):
-            Emulators(REGIONS, port=base, count=5)
+    base, taken = _free_port_with_the_next_one_taken()
+    with taken, pytest.raises(OSError):
+        Emulators(REGIONS, port=base, count=5)
     with socket.socket() as again:
         again.bind(("127.0.0.1", base))  # the first region's port was let go
 

@@ -34,13 +34,11 @@ if TYPE_CHECKING:
         IceTransportError,
         RepeatedTokenError,
     )
+    from bot.ice._job_details import GetSmartHandleJobRequest, JobResult, SmartHandleJob
     from bot.ice._models import (
-        GetSmartHandleJobRequest,
         InputConfig,
-        JobResult,
         ListSmartJobsRequest,
         OutputConfig,
-        SmartHandleJob,
         SmartJob,
         SmartJobPage,
     )
@@ -71,13 +69,11 @@ _WHERE = {
         "IceTransportError",
         "RepeatedTokenError",
     ),
+    "bot.ice._job_details": ("GetSmartHandleJobRequest", "JobResult", "SmartHandleJob"),
     "bot.ice._models": (
-        "GetSmartHandleJobRequest",
         "InputConfig",
-        "JobResult",
         "ListSmartJobsRequest",
         "OutputConfig",
-        "SmartHandleJob",
         "SmartJob",
         "SmartJobPage",
     ),

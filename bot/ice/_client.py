@@ -3,6 +3,7 @@ within a deadline; every action signed, retried, classified and observed the sam
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -12,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -35,16 +36,14 @@ from bot.ice._errors import (
     RepeatedTokenError,
     classify,
 )
-from bot.ice._models import (
-    GetSmartHandleJobRequest,
-    ListSmartJobsRequest,
-    SmartHandleJob,
-    SmartJobPage,
-)
-from bot.ice._reader import read_page, read_smart_handle_job
+from bot.ice._models import ListSmartJobsRequest, SmartJobPage
+from bot.ice._reader import read_page
 from bot.ice._regions import DEFAULT_REGION, endpoint_for
 from bot.ice._signing import sign
 from bot.ice._transport import transport_for
+
+if TYPE_CHECKING:
+    from bot.ice._job_details import SmartHandleJob
 
 log = logging.getLogger("bot.ice")
 
@@ -184,6 +183,8 @@ class IceClient:
         and info. An odd ``job_id`` raises :class:`~bot.ice.IceRequestError` before any
         request; a job ICE does not know (or older than a year) raises
         :class:`~bot.ice.IceJobNotFoundError`."""
+        from bot.ice._job_details import GetSmartHandleJobRequest  # its models load on first use
+
         request = GetSmartHandleJobRequest(job_id)
         return self._call(GET_JOB_ACTION, request.to_params(), _read_job)
 
@@ -226,6 +227,47 @@ class IceClient:
                     hint="This is a service fault: try again later.",
                 )
             seen.add(token)
+
+    def iter_pages_concurrently(
+        self,
+        *,
+        job_type: JobType | str | None = None,
+        job_state: JobState | str | None = None,
+        sort_by: SortBy | str | None = None,
+        page_size: int = 100,
+        concurrency: int = 4,
+        stop: Callable[[SmartJobPage], bool] | None = None,
+    ) -> Iterator[SmartJobPage]:
+        """Every page by PageNo, ``concurrency`` requests at a time, yielded in order, until
+        the last page or the first one ``stop`` is true for (that one is yielded too); a JobId
+        is yielded once; ICE's throttling shrinks the batches (see :mod:`bot.ice._concurrent`).
+
+        Arguments are checked now, before any request; observers are called from the pool's
+        threads.
+        """
+        from bot.ice._concurrent import check_concurrency, concurrent_pages
+
+        width = check_concurrency(concurrency)
+        checked = ListSmartJobsRequest(
+            job_type=job_type,  # type: ignore[arg-type]  # a str is checked and converted
+            job_state=job_state,  # type: ignore[arg-type]
+            sort_by=sort_by,  # type: ignore[arg-type]
+            page_size=page_size,
+        )
+
+        def fetch(page_no: int, attempt: int, remaining: float) -> SmartJobPage:
+            params = dataclasses.replace(checked, page_no=page_no).to_params()
+            return self._attempt(ACTION, params, _read_list, attempt, remaining)
+
+        return concurrent_pages(
+            fetch,
+            page_size=page_size,
+            concurrency=width,
+            stop=stop,
+            retry=self._retry,
+            rng=self._rng,
+            sleep=self._sleep,
+        )
 
     def _iter_numbered(
         self,
@@ -400,6 +442,8 @@ def _read_list(body: dict[str, Any]) -> tuple[SmartJobPage, str | None, int, int
 
 
 def _read_job(body: dict[str, Any]) -> tuple[SmartHandleJob, str | None, int, int]:
+    from bot.ice._job_details import read_smart_handle_job
+
     job = read_smart_handle_job(body)
     if job.degraded:
         log.warning(

@@ -1,5 +1,4 @@
-"""Typed requests and responses of ``ListSmartJobs`` and ``GetSmartHandleJob`` (API version
-2020-11-09): plain data.
+"""Typed request and response of ``ListSmartJobs`` (API version 2020-11-09): plain data.
 
 The response types are frozen, slotted dataclasses filled by the tolerant reader
 (:mod:`bot.ice._reader`); the request validates its documented bounds itself. No
@@ -15,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 from bot.ice._enums import JobState, JobType, SortBy
 from bot.ice._errors import IceRequestError
@@ -86,38 +85,6 @@ class ListSmartJobsRequest:
             "PageSize": self.page_size,
         }
         return {k: str(v) for k, v in pairs.items() if v is not None}
-
-
-JOB_ID_LIMIT: Final = 128
-"""Characters a JobId may have: ICE's are 32; four times that is surely not one."""
-
-
-@dataclass(frozen=True, slots=True)
-class GetSmartHandleJobRequest:
-    """One ``JobId``, checked before any request: a string of printable ASCII without spaces,
-    1 to :data:`JOB_ID_LIMIT` characters. Anything else raises
-    :class:`~bot.ice.IceRequestError`; the value itself is never echoed (it may be pasted junk).
-    """
-
-    job_id: str
-
-    def __post_init__(self) -> None:
-        value: object = self.job_id
-        if not isinstance(value, str):
-            raise IceRequestError(f"job_id must be a string, not {type(value).__name__}")
-        if not value:
-            raise IceRequestError("job_id must not be empty")
-        if len(value) > JOB_ID_LIMIT:
-            raise IceRequestError(
-                f"job_id must be at most {JOB_ID_LIMIT} characters, not {len(value)}"
-            )
-        if not (value.isascii() and value.isprintable()) or " " in value:
-            raise IceRequestError(
-                "job_id must be printable ASCII without spaces, as ICE's JobIds are"
-            )
-
-    def to_params(self) -> dict[str, str]:
-        return {"JobId": self.job_id}
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,108 +202,6 @@ class SmartJobPage:
         }
         if self.unreadable:
             data["Unreadable"] = self.unreadable
-        return data
-
-
-@dataclass(frozen=True, slots=True)
-class JobResult:
-    """``GetSmartHandleJob``'s ``JobResult``: what a finished job produced."""
-
-    media_id: str | None = None
-    media_url: str | None = None
-    ai_result: str | None = None
-    usage: str | None = None
-
-    @property
-    def ai_result_json(self) -> Any:
-        """``AiResult`` parsed (ASR subtitles, tags…), or None when absent or not valid JSON."""
-        return _json_view(self.ai_result)
-
-    @property
-    def usage_json(self) -> Any:
-        """``Usage`` (token counts) parsed, or None when absent or not valid JSON."""
-        return _json_view(self.usage)
-
-
-@dataclass(frozen=True, slots=True)
-class SmartHandleJob:
-    """One job's details as ``GetSmartHandleJob`` answered them, read tolerantly.
-
-    ``job_info`` is ``SmartJobInfo`` read as a :class:`SmartJob` (what renderers of a list
-    already take), carrying this answer's ``JobId``, ``State`` and ``UserData`` too; None when
-    the answer had no readable ``SmartJobInfo``. ``degraded`` names, dotted from the body
-    (``SmartJobInfo.Title``, ``JobResult.Usage``), the values read as something sensible
-    instead; ``job_info.degraded`` names its own relative to ``SmartJobInfo``. ``raw`` is the
-    body exactly as it came.
-    """
-
-    request_id: str | None = None
-    job_id: str | None = None
-    state: JobState | str | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-    output: str | None = None
-    user_data: str | None = None
-    job_result: JobResult | None = None
-    job_info: SmartJob | None = None
-    degraded: tuple[str, ...] = ()
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_wire(cls, body: Any) -> SmartHandleJob:
-        """Read a GetSmartHandleJob answer body; never raises on odd values, only on a body
-        that is not a mapping at all."""
-        from bot.ice._reader import read_smart_handle_job
-
-        return read_smart_handle_job(body)
-
-    @property
-    def failed(self) -> bool:
-        return self.state == JobState.FAILED
-
-    @property
-    def user_data_json(self) -> Any:
-        """``UserData`` parsed, or None when it is absent or not valid JSON."""
-        return _json_view(self.user_data)
-
-    @property
-    def output_json(self) -> Any:
-        """``Output`` parsed, or None when it is absent or not valid JSON."""
-        return _json_view(self.output)
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-ready, the wire's keys (``smartjobs job --json``); a degraded answer adds
-        ``Raw``: its degraded top-level fields as they came."""
-        result, info = self.job_result, self.job_info
-        data: dict[str, Any] = {
-            "RequestId": self.request_id,
-            "JobId": self.job_id,
-            "State": self.state,
-            "ErrorCode": self.error_code,
-            "ErrorMessage": self.error_message,
-            "Output": self.output,
-            "UserData": self.user_data,
-            "JobResult": result
-            and {
-                "MediaId": result.media_id,
-                "MediaUrl": result.media_url,
-                "AiResult": result.ai_result,
-                "Usage": result.usage,
-            },
-            "SmartJobInfo": info
-            and {
-                "Title": info.title,
-                "Description": info.description,
-                "UserId": info.user_id,
-                "JobType": info.job_type,
-                "CreateTime": _wire_time(info.create_time),
-                "ModifiedTime": _wire_time(info.modified_time),
-                "InputConfig": _input_json(info.input_config),
-                "OutputConfig": _output_json(info.output_config),
-            },
-        }
-        if self.degraded:
-            data["Raw"] = _raw_json(self.degraded, self.raw)
         return data
 
 

@@ -3,8 +3,8 @@ sends them, field by field.
 
 ICE's references disagree on types and the official SDK keeps every value as it came,
 so one odd value must cost that field, never the job or the page. Pure: decoded JSON in,
-:class:`~bot.ice.SmartJobPage` (or :class:`~bot.ice.SmartHandleJob`) out, no I/O, never
-raises on a value.
+:class:`~bot.ice.SmartJobPage` out (and, through :mod:`bot.ice._job_details`, a
+:class:`~bot.ice.SmartHandleJob`), no I/O, never raises on a value.
 
 A value is *degraded* when it was not of the documented type or format and was read as
 something sensible instead; its wire name goes into ``SmartJob.degraded`` (nested ones
@@ -56,7 +56,7 @@ MaxResults, TotalCount     integer ≥ 0, or a digit string → int            n
 RequestId                  string → itself; anything else → None           yes
 =========================  ==============================================  =========
 
-``GetSmartHandleJob`` (:func:`read_smart_handle_job`) by the same rules, field for field:
+``GetSmartHandleJob`` (:mod:`bot.ice._job_details`) by the same rules, field for field:
 
 =========================  ==============================================  =========
 field                      read as                                         degraded
@@ -82,7 +82,6 @@ Degraded names are dotted from the body (``SmartJobInfo.Title``, ``JobResult.Usa
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -91,14 +90,7 @@ from enum import StrEnum
 from typing import Any, Final, TypeVar
 
 from bot.ice._enums import JobState, JobType
-from bot.ice._models import (
-    InputConfig,
-    JobResult,
-    OutputConfig,
-    SmartHandleJob,
-    SmartJob,
-    SmartJobPage,
-)
+from bot.ice._models import InputConfig, OutputConfig, SmartJob, SmartJobPage
 
 TEXT_LIMIT: Final = 10_000
 """Characters kept of a text field: far above any real title, well below harm."""
@@ -109,8 +101,8 @@ _EPOCH_MS_FROM: Final = 10**11  # as seconds that is the year 5138: larger means
 _EARLIEST: Final = datetime(1, 1, 2, tzinfo=UTC)  # a day inside datetime's range, so that
 _LATEST: Final = datetime(9999, 12, 30, tzinfo=UTC)  # every time zone can still show it
 
-_JOB_TYPES: Final[Mapping[str, JobType]] = {member.value: member for member in JobType}
-_JOB_STATES: Final[Mapping[str, JobState]] = {member.value: member for member in JobState}
+JOB_TYPES: Final[Mapping[str, JobType]] = {member.value: member for member in JobType}
+JOB_STATES: Final[Mapping[str, JobState]] = {member.value: member for member in JobState}
 
 Notes = list[str]
 """Wire names of the fields degraded so far (one job's, or the page's own)."""
@@ -309,7 +301,7 @@ def read_token(value: Any, notes: Notes) -> str | None:
 # -- nested objects ----------------------------------------------------------------------------
 
 
-def _nested(value: Any, name: str, notes: Notes) -> Mapping[str, Any] | str | None:
+def read_object(value: Any, name: str, notes: Notes) -> Mapping[str, Any] | str | None:
     """A nested object; a string holding one as JSON gives that object, another string
     comes back as itself (both noted); anything else is None (noted unless unset)."""
     if value.__class__ is dict or isinstance(value, Mapping):
@@ -329,7 +321,7 @@ def _nested(value: Any, name: str, notes: Notes) -> Mapping[str, Any] | str | No
 
 
 def read_input_config(value: Any, notes: Notes) -> InputConfig | None:
-    found = _nested(value, "InputConfig", notes)
+    found = read_object(value, "InputConfig", notes)
     if isinstance(found, str):  # a bare path is the input file, the field's whole point
         return InputConfig(input_file=read_text(found, "InputConfig", []))
     if found is None:
@@ -341,7 +333,7 @@ def read_input_config(value: Any, notes: Notes) -> InputConfig | None:
 
 
 def read_output_config(value: Any, notes: Notes) -> OutputConfig | None:
-    found = _nested(value, "OutputConfig", notes)
+    found = read_object(value, "OutputConfig", notes)
     if found is None or isinstance(found, str):
         return None
     return OutputConfig(
@@ -361,8 +353,8 @@ def read_job(entry: Mapping[str, Any]) -> SmartJob:
     title = read_text(get("Title"), "Title", notes)
     description = read_text(get("Description"), "Description", notes)
     user_id = read_user_id(get("UserId"), notes)
-    job_type = read_choice(get("JobType"), _JOB_TYPES, "JobType", notes)
-    job_state = read_choice(get("JobState"), _JOB_STATES, "JobState", notes)
+    job_type = read_choice(get("JobType"), JOB_TYPES, "JobType", notes)
+    job_state = read_choice(get("JobState"), JOB_STATES, "JobState", notes)
     editing_config = read_json_text(get("EditingConfig"), "EditingConfig", notes)
     user_data = read_json_text(get("UserData"), "UserData", notes)
     create_time = read_time(get("CreateTime"), "CreateTime", notes)
@@ -415,84 +407,6 @@ def read_page(body: Mapping[str, Any]) -> SmartJobPage:
         total_count=total_count,
         unreadable=unreadable,
         degraded=count_degraded(jobs, notes),
-    )
-
-
-# -- one job's details (GetSmartHandleJob) ---------------------------------------------------
-
-
-def _within(name: str, inner: Iterable[str], notes: Notes) -> None:
-    """Note a nested object's degraded fields under its own name: ``JobResult.Usage``."""
-    notes.extend(f"{name}.{field}" for field in inner)
-
-
-def read_job_result(value: Any, notes: Notes) -> JobResult | None:
-    found = _nested(value, "JobResult", notes)
-    if found is None or isinstance(found, str):
-        return None
-    inner: Notes = []
-    result = JobResult(
-        read_text(found.get("MediaId"), "MediaId", inner),
-        read_text(found.get("MediaUrl"), "MediaUrl", inner),
-        read_json_text(found.get("AiResult"), "AiResult", inner),
-        read_json_text(found.get("Usage"), "Usage", inner),
-    )
-    _within("JobResult", inner, notes)
-    return result
-
-
-def read_job_info(
-    value: Any,
-    notes: Notes,
-    *,
-    job_id: str | None,
-    state: JobState | str | None,
-    user_data: str | None,
-) -> SmartJob | None:
-    """``SmartJobInfo`` read as a list entry is, with the answer's own id, state and user data
-    (the info carries none of them; any it does carry are kept when the answer's are unset)."""
-    found = _nested(value, "SmartJobInfo", notes)
-    if found is None or isinstance(found, str):
-        return None
-    info = read_job(found)
-    _within("SmartJobInfo", info.degraded, notes)
-    return dataclasses.replace(
-        info,
-        job_id=job_id or info.job_id,
-        job_state=state or info.job_state,
-        user_data=user_data or info.user_data,
-    )
-
-
-def read_smart_handle_job(body: Mapping[str, Any]) -> SmartHandleJob:
-    """A whole GetSmartHandleJob success body. Only a body that is not a mapping raises."""
-    if not isinstance(body, Mapping):
-        raise TypeError(f"a GetSmartHandleJob body is a JSON object, not {type(body).__name__}")
-    notes: Notes = []
-    get = body.get
-    request_id = read_request_id(get("RequestId"), notes)
-    job_id = read_text(get("JobId"), "JobId", notes)
-    state = read_choice(get("State"), _JOB_STATES, "State", notes)
-    error_code = read_text(get("ErrorCode"), "ErrorCode", notes)
-    error_message = read_text(get("ErrorMessage"), "ErrorMessage", notes)
-    output = read_json_text(get("Output"), "Output", notes)
-    user_data = read_json_text(get("UserData"), "UserData", notes)
-    job_result = read_job_result(get("JobResult"), notes)
-    job_info = read_job_info(
-        get("SmartJobInfo"), notes, job_id=job_id, state=state, user_data=user_data
-    )
-    return SmartHandleJob(
-        request_id=request_id,
-        job_id=job_id,
-        state=state,
-        error_code=error_code,
-        error_message=error_message,
-        output=output,
-        user_data=user_data,
-        job_result=job_result,
-        job_info=job_info,
-        degraded=tuple(notes),
-        raw=body,
     )
 
 
