@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -16,6 +18,7 @@ from bot.ice._enums import ACTION, API_VERSION
 from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
 ERROR_KEYS = {"RequestId", "HostId", "Code", "Message", "Recommend"}
 SUCCESS_KEYS = {"RequestId", "SmartJobList", "NextToken", "MaxResults"}  # + TotalCount if asked
 
@@ -115,6 +118,21 @@ def sdk_requests() -> dict[str, dict[str, Any]]:
     return loaded
 
 
+def official_sdk_client(emulator: Emulator) -> Any:
+    """The official SDK's client, with the demo pair, talking plain HTTP to the emulator."""
+    from alibabacloud_ice20201109.client import Client
+    from alibabacloud_tea_openapi.models import Config
+
+    return Client(
+        Config(
+            access_key_id=DEMO_ACCESS_KEY_ID,
+            access_key_secret=DEMO_ACCESS_KEY_SECRET,
+            endpoint=f"127.0.0.1:{emulator.port}",
+            protocol="http",
+        )
+    )
+
+
 def replay(emulator: Emulator, recorded: Mapping[str, Any]) -> httpx.Response:
     """Send a recorded request byte for byte to the emulator, its Host header included."""
     _, _, rest = str(recorded["url"]).partition("://")
@@ -125,3 +143,29 @@ def replay(emulator: Emulator, recorded: Mapping[str, Any]) -> httpx.Response:
         headers=dict(recorded["headers"]),
         timeout=5.0,
     )
+
+
+def start_process(command: list[str], env: Mapping[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """Start an emulator process from the project's root: the process and its first line."""
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline()
+
+
+def stop_with_ctrl_c(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    """Ctrl-C a ``smartjobs emulator`` process: its exit code, the rest of stdout, stderr."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # never leave an emulator behind
+        proc.communicate()
+        raise AssertionError("Ctrl-C did not stop the emulator within 10 s") from None
+    return proc.returncode, out, err

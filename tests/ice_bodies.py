@@ -1,9 +1,11 @@
-"""Hypothesis strategies for ListSmartJobs answer bodies as an untidy service could send them.
+"""Hypothesis strategies for ListSmartJobs and GetSmartHandleJob answer bodies as an untidy
+service could send them.
 
-Built from the reference's field list: in every job, every field is independently absent,
+Built from the references' field lists: in every job, every field is independently absent,
 null, of its documented type, of another type (number, string, bool, object, array), huge,
-or hostile; list entries need not be objects; the page's own fields vary the same way.
-Shared by the client's tests and by whoever renders or aggregates pages.
+or hostile; list entries need not be objects; the page's own fields vary the same way, and
+so do a GetSmartHandleJob answer's, its ``JobResult`` and ``SmartJobInfo`` included.
+Shared by the client's tests and by whoever renders or aggregates pages and details.
 """
 
 from __future__ import annotations
@@ -29,6 +31,28 @@ JOB_FIELDS = (
     "OutputConfig",
 )
 PAGE_FIELDS = ("RequestId", "SmartJobList", "NextToken", "MaxResults", "TotalCount")
+DETAIL_FIELDS = (
+    "RequestId",
+    "JobId",
+    "State",
+    "ErrorCode",
+    "ErrorMessage",
+    "Output",
+    "UserData",
+    "JobResult",
+    "SmartJobInfo",
+)
+RESULT_FIELDS = ("MediaId", "MediaUrl", "AiResult", "Usage")
+INFO_FIELDS = (
+    "Title",
+    "Description",
+    "UserId",
+    "JobType",
+    "CreateTime",
+    "ModifiedTime",
+    "InputConfig",
+    "OutputConfig",
+)
 
 HOSTILE_TEXT = (
     "",
@@ -41,6 +65,7 @@ HOSTILE_TEXT = (
     "unpaired \ud800 surrogate",
     "🎬 👩🏽‍💻",
     "1084506228******",
+    "1974526429******",
     "1608955870",
     "1608955870123",
     "2020-12-26T04:11:10Z",
@@ -97,14 +122,28 @@ def _documented(name: str) -> st.SearchStrategy[Any]:
     """A value of the type and format the reference documents for ``name``."""
     if name == "UserId":
         return st.integers(min_value=0, max_value=2**63)
+    if name == "SmartJobInfo.UserId":  # GetSmartHandleJob's is a string, often masked
+        return st.integers(min_value=0, max_value=2**63).map(str) | st.just("1974526429******")
     if name == "JobType":
         return st.sampled_from(["ASR", "DynamicChart", "VideoTranslation", "TextToSpeech"])
-    if name == "JobState":
+    if name in ("JobState", "State"):
         return st.sampled_from(["Finished", "Failed", "Executing", "Created"])
     if name in ("CreateTime", "ModifiedTime"):
         return _stamp | st.just("2020-12-26T04:11:10Z")
-    if name in ("EditingConfig", "UserData"):
+    if name in ("EditingConfig", "UserData", "Output", "AiResult", "Usage"):
         return _small_json.map(json.dumps)
+    if name == "JobResult":
+        return st.fixed_dictionaries(
+            {}, optional={field: field_value(field) for field in RESULT_FIELDS}
+        )
+    if name == "SmartJobInfo":
+        return st.fixed_dictionaries(
+            {},
+            optional={
+                field: field_value("SmartJobInfo.UserId" if field == "UserId" else field)
+                for field in INFO_FIELDS
+            },
+        )
     if name == "InputConfig":
         return st.fixed_dictionaries(
             {}, optional={"InputFile": field_value("InputFile"), "Keyword": field_value("Keyword")}
@@ -158,6 +197,13 @@ pages_of_jobs: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     optional={name: field_value(name) for name in PAGE_FIELDS if name != "SmartJobList"},
 )
 """A body whose list holds only job objects (whose fields vary as in :data:`bodies`)."""
+
+
+details_bodies: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
+    {}, optional={name: field_value(name) for name in DETAIL_FIELDS}
+)
+"""A whole GetSmartHandleJob success body as an untidy service could send it: every field, and
+every field of ``JobResult`` and ``SmartJobInfo``, any of the five ways."""
 
 
 def object_entries(body: dict[str, Any]) -> list[dict[str, Any]]:

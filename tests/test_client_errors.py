@@ -15,13 +15,15 @@ from bot.ice import (
     IceAuthError,
     IceClient,
     IceError,
+    IceJobNotFoundError,
     IceParameterError,
     IceServiceError,
     IceThrottledError,
     RetryPolicy,
     StaticCredentials,
 )
-from bot.ice._errors import RULES, classify, hint_for
+from bot.ice._enums import ACTION, GET_JOB_ACTION
+from bot.ice._errors import ACTION_RULES, RULES, classify, hint_for
 from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, ERRORS, Emulator
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.002, deadline=5)
@@ -150,3 +152,73 @@ def test_unknown_codes_fall_back_on_the_status(
     assert type(info.value) is kind
     assert len(seen) == (FAST.max_attempts if retried else 1)
     assert "RequestId" in info.value.hint
+
+
+# -- GetSmartHandleJob: the same table, its own reading of a few codes ---------------------------
+
+DETAILS_KIND = {
+    "ResourceNotFound": IceJobNotFoundError,
+}
+DETAILS_WORDS = {
+    "ResourceNotFound": "past year",
+    "InvalidParameter": "JobId",
+    "Forbidden": "ice:GetSmartHandleJob",
+    "Forbidden.RAM": "ice:GetSmartHandleJob",
+    "NoPermission": "ice:GetSmartHandleJob",
+    "InvalidAction.NotFound": "GetSmartHandleJob",
+    "InvalidVersion": "GetSmartHandleJob",
+}
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "kind", "retried", "words"), TABLE, ids=[row[0] for row in TABLE]
+)
+def test_each_code_over_http_for_details(
+    ice: Emulator, code: str, status: int, kind: type[IceError], retried: bool, words: str
+) -> None:
+    ice.faults.script[:] = [code] * FAST.max_attempts
+    before = ice.calls_for(GET_JOB_ACTION)
+    client = IceClient(
+        credentials=StaticCredentials(Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)),
+        endpoint=ice.url,
+        retry=FAST,
+    )
+    with client, pytest.raises(IceError) as info:
+        client.get_smart_handle_job(ice.jobs[0]["JobId"])
+    ice.faults.script.clear()
+    error = info.value
+    assert type(error) is DETAILS_KIND.get(code, kind)
+    assert (error.code, error.status, error.retryable) == (code, status, retried)
+    assert ice.calls_for(GET_JOB_ACTION) - before == (FAST.max_attempts if retried else 1)
+    assert DETAILS_WORDS.get(code, words) in error.hint
+    assert "ListSmartJobs" not in error.hint and "filters" not in error.hint
+    assert len(error.hint) <= 120
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ("ResourceNotFound", IceJobNotFoundError),
+        ("resourcenotfound.job", IceJobNotFoundError),
+        ("InvalidParameter.JobId", IceJobNotFoundError),
+        ("InvalidParameter.Other", IceParameterError),
+        ("Forbidden.RAM", IceAuthError),
+    ],
+)
+def test_details_read_some_codes_their_own_way(code: str, kind: type[IceError]) -> None:
+    error = classify(code, "m", status=404, request_id="R", action=GET_JOB_ACTION)
+    assert type(error) is kind
+    assert error.hint == hint_for(code, GET_JOB_ACTION)
+    listed = classify(code, "m", status=404, request_id="R")
+    assert not isinstance(listed, IceJobNotFoundError), "the list keeps the common reading"
+
+
+def test_action_rules_hints_are_short_and_name_no_other_action() -> None:
+    for action, rules in ACTION_RULES.items():
+        for code, _, hint in rules:
+            assert hint.endswith(".") and len(hint) <= 120, code
+            assert hint_for(code, action) == hint
+    assert hint_for("Forbidden.RAM") == hint_for("Forbidden.RAM", ACTION)
+    assert "ice:ListSmartJobs" in hint_for("NoPermission")
+    assert "ice:GetSmartHandleJob" in hint_for("NoPermission", GET_JOB_ACTION)
+    assert "{action}" not in hint_for("InvalidVersion", "AnyAction")

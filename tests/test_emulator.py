@@ -6,7 +6,6 @@ import dataclasses
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +22,6 @@ from bot.ice._enums import JobState, JobType, SortBy
 from bot.ice._models import SmartJobPage
 from bot.ice.emulator import (
     DEMO_ACCESS_KEY_ID,
-    DEMO_ACCESS_KEY_SECRET,
     UNTIDY_VARIANTS,
     Emulator,
     Faults,
@@ -34,12 +32,15 @@ from tests.emulator_helpers import (
     SUCCESS_KEYS,
     call,
     error_of,
+    official_sdk_client,
     ok,
     pages,
     replay,
     sdk_requests,
     send,
     sign_for,
+    start_process,
+    stop_with_ctrl_c,
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
@@ -617,19 +618,10 @@ def test_official_sdk_signature_v2_is_refused_clearly() -> None:
 
 
 def test_official_sdk_pages_to_the_end() -> None:
-    from alibabacloud_ice20201109.client import Client
     from alibabacloud_ice20201109.models import ListSmartJobsRequest
-    from alibabacloud_tea_openapi.models import Config
 
     with Emulator(count=120, seed=9, total_count=True) as emulator:
-        client = Client(
-            Config(
-                access_key_id=DEMO_ACCESS_KEY_ID,
-                access_key_secret=DEMO_ACCESS_KEY_SECRET,
-                endpoint=f"127.0.0.1:{emulator.port}",
-                protocol="http",
-            )
-        )
+        client = official_sdk_client(emulator)
         expected = [j["JobId"] for j in matching(emulator.jobs, JobState="Finished")]
         seen: list[str] = []
         token: str | None = None
@@ -772,27 +764,7 @@ def test_server_is_quiet(capfd: pytest.CaptureFixture[str]) -> None:
 def _start_cli(env: dict[str, str], **options: object) -> tuple[subprocess.Popen[str], str]:
     extra = "".join(f", {name}={value!r}" for name, value in options.items())
     code = f"from bot.ice.emulator import serve; serve(port=0, count=25, seed=3{extra})"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline()
-
-
-def _stop_cli(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
-    proc.send_signal(signal.SIGINT)
-    try:
-        out, err = proc.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()  # never leave an emulator behind
-        proc.communicate()
-        raise AssertionError("Ctrl-C did not stop the emulator within 10 s") from None
-    return proc.returncode, out, err
+    return start_process([sys.executable, "-c", code], env)
 
 
 def _cli_env(**extra: str) -> dict[str, str]:
@@ -813,7 +785,7 @@ def test_serve_prints_one_line_and_stops_on_ctrl_c() -> None:
         assert "TotalCount" not in response.json()
         assert port > 0
     finally:
-        code, out, err = _stop_cli(proc)
+        code, out, err = stop_with_ctrl_c(proc)
     assert code == 0, err
     assert "Traceback" not in err
     assert "stopped" in out
@@ -831,7 +803,7 @@ def test_serve_uses_env_credentials_and_never_prints_the_secret() -> None:
         assert send(sign_for(base, key_id="env-key", secret="env-secret-value")).status_code == 200
         assert send(sign_for(base)).status_code == 404, "the demo pair is not accepted then"
     finally:
-        code, out, err = _stop_cli(proc)
+        code, out, err = stop_with_ctrl_c(proc)
     assert code == 0, err
     assert "env-secret-value" not in line + out + err
     assert "env-key" in line
@@ -845,7 +817,7 @@ def test_serve_with_total_count_and_untidy_jobs() -> None:
         assert "50% untidy" in line
         page = send(sign_for(url.group(0), {"MaxResults": "100"})).json()
     finally:
-        code, _, err = _stop_cli(proc)
+        code, _, err = stop_with_ctrl_c(proc)
     assert code == 0, err
     assert page["TotalCount"] == "25"
     assert any(

@@ -1,5 +1,5 @@
-"""Alibaba Cloud ICE ``ListSmartJobs``: models, a tolerant reader, signing, and a retrying
-httpx client.
+"""Alibaba Cloud ICE ``ListSmartJobs`` and ``GetSmartHandleJob``: models, a tolerant reader,
+signing, and a retrying httpx client.
 
 The names below load on first use (PEP 562): ``from bot.ice import JobState`` costs only
 the enums, so the Slack ack path never pays for the models, httpx or the credentials chain.
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         IceAccountError,
         IceAuthError,
         IceError,
+        IceJobNotFoundError,
         IceParameterError,
         IceProtocolError,
         IceRequestError,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         IceTransportError,
         RepeatedTokenError,
     )
+    from bot.ice._job_details import GetSmartHandleJobRequest, JobResult, SmartHandleJob
     from bot.ice._models import (
         InputConfig,
         ListSmartJobsRequest,
@@ -58,6 +60,7 @@ _WHERE = {
         "IceAccountError",
         "IceAuthError",
         "IceError",
+        "IceJobNotFoundError",
         "IceParameterError",
         "IceProtocolError",
         "IceRequestError",
@@ -66,6 +69,7 @@ _WHERE = {
         "IceTransportError",
         "RepeatedTokenError",
     ),
+    "bot.ice._job_details": ("GetSmartHandleJobRequest", "JobResult", "SmartHandleJob"),
     "bot.ice._models": (
         "InputConfig",
         "ListSmartJobsRequest",
@@ -81,10 +85,12 @@ __all__ = [
     "CredentialsError",
     "CredentialsProvider",
     "DefaultCredentials",
+    "GetSmartHandleJobRequest",
     "IceAccountError",
     "IceAuthError",
     "IceClient",
     "IceError",
+    "IceJobNotFoundError",
     "IceParameterError",
     "IceProtocolError",
     "IceRequestError",
@@ -92,12 +98,14 @@ __all__ = [
     "IceThrottledError",
     "IceTransportError",
     "InputConfig",
+    "JobResult",
     "JobState",
     "JobType",
     "ListSmartJobsRequest",
     "OutputConfig",
     "RepeatedTokenError",
     "RetryPolicy",
+    "SmartHandleJob",
     "SmartJob",
     "SmartJobPage",
     "SortBy",

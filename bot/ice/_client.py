@@ -1,7 +1,9 @@
-"""The ``ListSmartJobs`` client: httpx, ACS3-signed, retrying within a deadline."""
+"""The ICE client (``ListSmartJobs``, ``GetSmartHandleJob``): httpx, ACS3-signed, retrying
+within a deadline; every action signed, retried, classified and observed the same way."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -11,13 +13,21 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
 from bot.ice._credentials import CredentialsProvider, StaticCredentials, credentials_from_env
-from bot.ice._enums import ACTION, API_VERSION, WIRE_TIME, JobState, JobType, SortBy
+from bot.ice._enums import (
+    ACTION,
+    API_VERSION,
+    GET_JOB_ACTION,
+    WIRE_TIME,
+    JobState,
+    JobType,
+    SortBy,
+)
 from bot.ice._errors import (
     IceError,
     IceProtocolError,
@@ -31,6 +41,9 @@ from bot.ice._reader import read_page
 from bot.ice._regions import DEFAULT_REGION, endpoint_for
 from bot.ice._signing import sign
 from bot.ice._transport import transport_for
+
+if TYPE_CHECKING:
+    from bot.ice._job_details import SmartHandleJob
 
 log = logging.getLogger("bot.ice")
 
@@ -78,9 +91,14 @@ class CallRecord:
 
 Observer = Callable[[CallRecord], None]
 
+_Result = TypeVar("_Result")
+Reader = Callable[[dict[str, Any]], tuple[_Result, str | None, int, int]]
+"""A success body -> (the typed answer, its RequestId, degraded values, unreadable entries)."""
+
 
 class IceClient:
-    """Typed access to ``ListSmartJobs``; one pooled ``httpx.Client`` per instance."""
+    """Typed access to ``ListSmartJobs`` and ``GetSmartHandleJob``; one pooled
+    ``httpx.Client`` per instance, safe to share between threads."""
 
     def __init__(
         self,
@@ -166,7 +184,17 @@ class IceClient:
             page_no=page_no,
             page_size=page_size,
         )
-        return self._call(request, deadline)
+        return self._call(ACTION, request.to_params(), _read_list, deadline)
+
+    def get_smart_handle_job(self, job_id: str) -> SmartHandleJob:
+        """One job's details: state, ``ErrorCode``/``ErrorMessage`` when it failed, its result
+        and info. An odd ``job_id`` raises :class:`~bot.ice.IceRequestError` before any
+        request; a job ICE does not know (or older than a year) raises
+        :class:`~bot.ice.IceJobNotFoundError`."""
+        from bot.ice._job_details import GetSmartHandleJobRequest  # its models load on first use
+
+        request = GetSmartHandleJobRequest(job_id)
+        return self._call(GET_JOB_ACTION, request.to_params(), _read_job)
 
     def iter_pages(
         self,
@@ -208,6 +236,47 @@ class IceClient:
                 )
             seen.add(token)
 
+    def iter_pages_concurrently(
+        self,
+        *,
+        job_type: JobType | str | None = None,
+        job_state: JobState | str | None = None,
+        sort_by: SortBy | str | None = None,
+        page_size: int = 100,
+        concurrency: int = 4,
+        stop: Callable[[SmartJobPage], bool] | None = None,
+    ) -> Iterator[SmartJobPage]:
+        """Every page by PageNo, ``concurrency`` requests at a time, yielded in order, until
+        the last page or the first one ``stop`` is true for (that one is yielded too); a JobId
+        is yielded once; ICE's throttling shrinks the batches (see :mod:`bot.ice._concurrent`).
+
+        Arguments are checked now, before any request; observers are called from the pool's
+        threads.
+        """
+        from bot.ice._concurrent import check_concurrency, concurrent_pages
+
+        width = check_concurrency(concurrency)
+        checked = ListSmartJobsRequest(
+            job_type=job_type,  # type: ignore[arg-type]  # a str is checked and converted
+            job_state=job_state,  # type: ignore[arg-type]
+            sort_by=sort_by,  # type: ignore[arg-type]
+            page_size=page_size,
+        )
+
+        def fetch(page_no: int, attempt: int, remaining: float) -> SmartJobPage:
+            params = dataclasses.replace(checked, page_no=page_no).to_params()
+            return self._attempt(ACTION, params, _read_list, attempt, max(remaining, MIN_ATTEMPT))
+
+        return concurrent_pages(
+            fetch,
+            page_size=page_size,
+            concurrency=width,
+            stop=stop,
+            retry=self._retry,
+            rng=self._rng,
+            sleep=self._sleep,
+        )
+
     def _iter_numbered(
         self,
         job_type: JobType | str | None,
@@ -233,8 +302,13 @@ class IceClient:
 
     # -- transport and retries -------------------------------------------------------------
 
-    def _call(self, request: ListSmartJobsRequest, deadline: float | None = None) -> SmartJobPage:
-        params = request.to_params()
+    def _call(
+        self,
+        action: str,
+        params: dict[str, str],
+        read: Reader[_Result],
+        deadline: float | None = None,
+    ) -> _Result:
         started = time.monotonic()
         limit = self._retry.deadline if deadline is None else min(deadline, self._retry.deadline)
         floor = MIN_ATTEMPT if deadline is None else 0.01
@@ -242,7 +316,7 @@ class IceClient:
         while True:
             remaining = limit - (time.monotonic() - started)
             try:
-                return self._attempt(params, attempt, max(remaining, floor))
+                return self._attempt(action, params, read, attempt, max(remaining, floor))
             except IceError as error:
                 attempt += 1
                 error.attempts = attempt
@@ -253,7 +327,7 @@ class IceClient:
                     raise
                 log.warning(
                     "ICE %s failed (%s, RequestId %s); retry %d in %.2fs",
-                    ACTION,
+                    action,
                     error.code,
                     error.request_id,
                     attempt,
@@ -261,13 +335,20 @@ class IceClient:
                 )
                 self._sleep(pause)
 
-    def _attempt(self, params: dict[str, str], attempt: int, remaining: float) -> SmartJobPage:
+    def _attempt(
+        self,
+        action: str,
+        params: dict[str, str],
+        read: Reader[_Result],
+        attempt: int,
+        remaining: float,
+    ) -> _Result:
         creds = self._credentials.get_credentials()  # per attempt: rotating STS keys
         signed = sign(
             method="GET",
             endpoint=self.endpoint,
             host=self._host,
-            action=ACTION,
+            action=action,
             version=API_VERSION,
             params=params,
             access_key_id=creds.access_key_id,
@@ -283,50 +364,59 @@ class IceClient:
         try:
             response = self._http.get(signed.url, headers=signed.headers, timeout=timeout)
         except httpx.TimeoutException as exc:
-            self._observe(attempt, begun, None, "Timeout", None)
+            self._observe(action, attempt, begun, None, "Timeout", None)
             raise IceTransportError(
                 "Timeout",
                 f"ICE did not answer in time ({type(exc).__name__}).",
                 hint="ICE is slow or unreachable: try again in a minute.",
             ) from None
         except httpx.TransportError as exc:
-            self._observe(attempt, begun, None, "ConnectionError", None)
+            self._observe(action, attempt, begun, None, "ConnectionError", None)
             raise IceTransportError(
                 "ConnectionError",
                 f"Could not reach ICE at {self._host} ({type(exc).__name__}).",
                 hint="Check ICE_REGION / ICE_ENDPOINT and the network.",
             ) from None
         try:
-            return self._read(response, attempt, begun)
+            return self._read(response, action, read, attempt, begun)
         finally:
             # httpx's response stream points back at its response: a cycle that only the
             # garbage collector frees (30 objects a call), whose full passes over a Lambda's
             # ~80k objects cost more than the rest of the call. The body is read by now.
             response.stream = _READ
 
-    def _read(self, response: httpx.Response, attempt: int, begun: float) -> SmartJobPage:
-        """A JSON object without an error ``Code`` is a page, read tolerantly; else an error."""
+    def _read(
+        self,
+        response: httpx.Response,
+        action: str,
+        read: Reader[_Result],
+        attempt: int,
+        begun: float,
+    ) -> _Result:
+        """A JSON object without an error ``Code`` is the answer, read tolerantly; else an
+        error, classified for ``action``."""
         status = response.status_code
         body = _json_object(response.content)
         code = _str_or_none(body.get("Code")) if body is not None else None
         if body is not None and code is not None:
             request_id = _str_or_none(body.get("RequestId"))
-            self._observe(attempt, begun, status, code, request_id)
+            self._observe(action, attempt, begun, status, code, request_id)
             error = classify(
-                code, str(body.get("Message", "")), status=status, request_id=request_id
+                code,
+                str(body.get("Message", "")),
+                status=status,
+                request_id=request_id,
+                action=action,
             )
             if code.lower() == "invalidsecuritytoken.expired" and self._fixed_token():
                 error.hint = STALE_STS_HINT
             raise error
         if body is not None and status == 200:
-            page = read_page(body)
-            degraded = sum(page.degraded.values())
-            self._observe(attempt, begun, status, None, page.request_id, degraded, page.unreadable)
-            if degraded or page.unreadable:
-                _warn_degraded(page)
-            return page
+            answer, request_id, degraded, unreadable = read(body)
+            self._observe(action, attempt, begun, status, None, request_id, degraded, unreadable)
+            return answer
         kind = response.headers.get("content-type", "unknown content").split(";")[0]
-        self._observe(attempt, begun, status, f"HTTP{status}", None)
+        self._observe(action, attempt, begun, status, f"HTTP{status}", None)
         error_type = IceServiceError if status >= 500 or status == 429 else IceProtocolError
         raise error_type(
             f"HTTP{status}",
@@ -343,6 +433,7 @@ class IceClient:
 
     def _observe(
         self,
+        action: str,
         attempt: int,
         begun: float,
         status: int | None,
@@ -352,10 +443,32 @@ class IceClient:
         unreadable: int = 0,
     ) -> None:
         record = CallRecord(
-            ACTION, attempt, time.monotonic() - begun, status, code, rid, degraded, unreadable
+            action, attempt, time.monotonic() - begun, status, code, rid, degraded, unreadable
         )
         for observer in self._observers:
             observer(record)
+
+
+def _read_list(body: dict[str, Any]) -> tuple[SmartJobPage, str | None, int, int]:
+    page = read_page(body)
+    degraded = sum(page.degraded.values())
+    if degraded or page.unreadable:
+        _warn_degraded(page)
+    return page, page.request_id, degraded, page.unreadable
+
+
+def _read_job(body: dict[str, Any]) -> tuple[SmartHandleJob, str | None, int, int]:
+    from bot.ice._job_details import read_smart_handle_job
+
+    job = read_smart_handle_job(body)
+    if job.degraded:
+        log.warning(
+            "ICE %s answer read tolerantly (RequestId %s): degraded: %s",
+            GET_JOB_ACTION,
+            job.request_id,
+            ", ".join(job.degraded),  # wire names only: never a value (values are user data)
+        )
+    return job, job.request_id, len(job.degraded), 0
 
 
 def _warn_degraded(page: SmartJobPage) -> None:

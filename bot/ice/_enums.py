@@ -6,6 +6,11 @@ from enum import StrEnum
 
 API_VERSION = "2020-11-09"
 ACTION = "ListSmartJobs"
+"""The list: most calls are this one, so it keeps the plain name."""
+GET_JOB_ACTION = "GetSmartHandleJob"
+"""One job's details: its state, error code and message, result (RAM: ``ice:GetSmartHandleJob``)."""
+ACTIONS = (ACTION, GET_JOB_ACTION)
+"""Every action this package calls (and the emulator answers)."""
 WIRE_TIME = "%Y-%m-%dT%H:%M:%SZ"
 """The service's timestamps (``x-acs-date``, ``CreateTime``): UTC, whole seconds, ``Z``."""
 

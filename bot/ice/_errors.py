@@ -4,11 +4,19 @@ One table, :data:`RULES`, says for every code the service documents (the IMS err
 and the gateway's generic codes) which error it becomes, and so whether it is retried,
 and the hint a user is shown. Codes are compared case-insensitively: the service itself
 spells both ``ServiceUnAvailable`` and ``ServiceUnavailable``.
+
+A hint can depend on the action: a refused permission names the RAM action that was
+refused (``ice:ListSmartJobs`` or ``ice:GetSmartHandleJob``), and :data:`ACTION_RULES`
+gives an action its own reading of a code (for ``GetSmartHandleJob``, ``ResourceNotFound``
+means the job: a wrong id or region, or a job created more than a year ago).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
+
+from bot.ice._enums import ACTION, GET_JOB_ACTION
 
 
 class IceError(Exception):
@@ -63,6 +71,11 @@ class IceParameterError(IceError):
     """The request was rejected as malformed, or named what does not exist: retrying cannot help."""
 
 
+class IceJobNotFoundError(IceParameterError):
+    """``GetSmartHandleJob`` knows no such job: a wrong id or region, or a job created more
+    than a year ago (the service keeps only the past year queryable)."""
+
+
 class IceThrottledError(IceError):
     retryable = True
 
@@ -80,7 +93,7 @@ class IceTransportError(IceError):
 
 
 class IceProtocolError(IceError):
-    """An answer that is not the ListSmartJobs JSON (a proxy's HTML page, not a JSON object)."""
+    """An answer that is not the API's JSON (a proxy's HTML page, not a JSON object)."""
 
 
 class RepeatedTokenError(IceError):
@@ -99,9 +112,15 @@ class IceRequestError(ValueError):
 
 
 _THROTTLED = "ICE is throttling requests: wait a moment and try again."
-_RAM = "The RAM identity may not call ice:ListSmartJobs: attach infra/ram-policy.json."
+_ACTION: Final = "{action}"  # in a hint: the action that was called, filled in by hint_for
+_RAM = f"The RAM identity may not call ice:{_ACTION}: attach infra/ram-policy.json."
 _PARAMETER = "A parameter was rejected: check the filters."
-_WRONG_API = "That endpoint does not serve ICE's ListSmartJobs: check ICE_ENDPOINT and ICE_REGION."
+_WRONG_API = f"That endpoint does not serve ICE's {_ACTION}: check ICE_ENDPOINT and ICE_REGION."
+_NO_SUCH_JOB = (
+    "ICE has no such job: check the JobId and ICE_REGION. Only jobs of the past year can be "
+    "looked up."
+)
+_BAD_JOB_ID = "ICE refused the JobId: copy it from a job list and try again."
 _RESIGN = IceServiceError  # re-signed by the retry loop: a fresh date and nonce on each attempt
 
 RULES: Final[tuple[tuple[str, type[IceError], str], ...]] = (
@@ -183,33 +202,71 @@ RULES: Final[tuple[tuple[str, type[IceError], str], ...]] = (
     ("InvalidAction.", IceParameterError, _WRONG_API),
     ("InvalidVersion", IceParameterError, _WRONG_API),
 )
-_EXACT: Final = {code.lower(): (kind, hint) for code, kind, hint in RULES if code[-1] != "."}
-_FAMILIES: Final = tuple(
-    (code.lower(), kind, hint) for code, kind, hint in RULES if code[-1] == "."
-)
+
+ACTION_RULES: Final[Mapping[str, tuple[tuple[str, type[IceError], str], ...]]] = {
+    # Rules of one action, looked up before RULES (same form: exact codes win over families).
+    GET_JOB_ACTION: (
+        ("ResourceNotFound", IceJobNotFoundError, _NO_SUCH_JOB),
+        ("ResourceNotFound.", IceJobNotFoundError, _NO_SUCH_JOB),
+        ("InvalidParameter.JobId", IceJobNotFoundError, _NO_SUCH_JOB),
+        ("InvalidParameter", IceParameterError, _BAD_JOB_ID),
+        ("InvalidParameter.", IceParameterError, _BAD_JOB_ID),
+    ),
+}
+
+_Rule = tuple[type[IceError], str]
+_Table = tuple[dict[str, _Rule], tuple[tuple[str, type[IceError], str], ...]]
+
+
+def _table(rules: tuple[tuple[str, type[IceError], str], ...]) -> _Table:
+    """Exact codes by lower-cased code, and the families (prefixes ending in ".")."""
+    exact = {code.lower(): (kind, hint) for code, kind, hint in rules if code[-1] != "."}
+    families = tuple((code.lower(), kind, hint) for code, kind, hint in rules if code[-1] == ".")
+    return exact, families
+
+
+_COMMON: Final = _table(RULES)
+_BY_ACTION: Final = {action: _table(rules) for action, rules in ACTION_RULES.items()}
 _GENERIC_HINT: Final = "See the RequestId in the ICE console or logs."
 
 
-def _rule(code: str) -> tuple[type[IceError], str] | None:
-    key = code.lower()
-    exact = _EXACT.get(key)
-    if exact is not None:
-        return exact
-    for prefix, kind, hint in _FAMILIES:
+def _lookup(key: str, table: _Table) -> _Rule | None:
+    exact, families = table
+    found = exact.get(key)
+    if found is not None:
+        return found
+    for prefix, kind, hint in families:
         if key.startswith(prefix):
             return kind, hint
     return None
 
 
-def hint_for(code: str) -> str:
-    """What a user should do about ``code`` (any casing)."""
-    rule = _rule(code)
-    return rule[1] if rule else _GENERIC_HINT
+def _rule(code: str, action: str) -> _Rule | None:
+    key = code.lower()
+    own = _BY_ACTION.get(action)
+    found = _lookup(key, own) if own is not None else None
+    return found or _lookup(key, _COMMON)
 
 
-def classify(code: str, message: str, *, status: int | None, request_id: str | None) -> IceError:
+def _hint(rule: _Rule | None, action: str) -> str:
+    return rule[1].replace(_ACTION, action) if rule else _GENERIC_HINT
+
+
+def hint_for(code: str, action: str = ACTION) -> str:
+    """What a user should do about ``code`` (any casing) answered to ``action``."""
+    return _hint(_rule(code, action), action)
+
+
+def classify(
+    code: str,
+    message: str,
+    *,
+    status: int | None,
+    request_id: str | None,
+    action: str = ACTION,
+) -> IceError:
     """The typed error for a service error body: by code first, then by HTTP status."""
-    rule = _rule(code)
+    rule = _rule(code, action)
     kind: type[IceError]
     if rule is not None:
         kind = rule[0]
@@ -219,4 +276,4 @@ def classify(code: str, message: str, *, status: int | None, request_id: str | N
         kind = IceServiceError
     else:
         kind = IceError
-    return kind(code, message, status=status, request_id=request_id)
+    return kind(code, message, status=status, request_id=request_id, hint=_hint(rule, action))

@@ -152,14 +152,11 @@ class SmartJob:
             "UserData": self.user_data,
             "CreateTime": _wire_time(self.create_time),
             "ModifiedTime": _wire_time(self.modified_time),
-            "InputConfig": self.input_config
-            and {"InputFile": self.input_config.input_file, "Keyword": self.input_config.keyword},
-            "OutputConfig": self.output_config
-            and {"Bucket": self.output_config.bucket, "Object": self.output_config.object},
+            "InputConfig": _input_json(self.input_config),
+            "OutputConfig": _output_json(self.output_config),
         }
         if self.degraded:
-            top = dict.fromkeys(name.partition(".")[0] for name in self.degraded)
-            data["Raw"] = {name: _json_ready(self.raw.get(name)) for name in top}
+            data["Raw"] = _raw_json(self.degraded, self.raw)
         return data
 
 
@@ -206,6 +203,20 @@ class SmartJobPage:
         if self.unreadable:
             data["Unreadable"] = self.unreadable
         return data
+
+
+def _input_json(config: InputConfig | None) -> dict[str, Any] | None:
+    return None if config is None else {"InputFile": config.input_file, "Keyword": config.keyword}
+
+
+def _output_json(config: OutputConfig | None) -> dict[str, Any] | None:
+    return None if config is None else {"Bucket": config.bucket, "Object": config.object}
+
+
+def _raw_json(degraded: tuple[str, ...], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The top-level fields holding degraded values (``A.B`` is in ``A``), as they came."""
+    top = dict.fromkeys(name.partition(".")[0] for name in degraded)
+    return {name: _json_ready(raw.get(name)) for name in top}
 
 
 def _wire_time(moment: datetime | None) -> str | None:

@@ -1,8 +1,10 @@
-"""The tolerant reader: a ``ListSmartJobs`` body as ICE really sends it, field by field.
+"""The tolerant reader: ``ListSmartJobs`` and ``GetSmartHandleJob`` bodies as ICE really
+sends them, field by field.
 
 ICE's references disagree on types and the official SDK keeps every value as it came,
 so one odd value must cost that field, never the job or the page. Pure: decoded JSON in,
-:class:`~bot.ice.SmartJobPage` out, no I/O, never raises on a value.
+:class:`~bot.ice.SmartJobPage` out (and, through :mod:`bot.ice._job_details`, a
+:class:`~bot.ice.SmartHandleJob`), no I/O, never raises on a value.
 
 A value is *degraded* when it was not of the documented type or format and was read as
 something sensible instead; its wire name goes into ``SmartJob.degraded`` (nested ones
@@ -53,6 +55,29 @@ MaxResults, TotalCount     integer ≥ 0, or a digit string → int            n
                            anything else → None                            yes
 RequestId                  string → itself; anything else → None           yes
 =========================  ==============================================  =========
+
+``GetSmartHandleJob`` (:mod:`bot.ice._job_details`) by the same rules, field for field:
+
+=========================  ==============================================  =========
+field                      read as                                         degraded
+=========================  ==============================================  =========
+JobId, ErrorCode,          any text field                                  as there
+ErrorMessage, and in
+JobResult MediaId,
+MediaUrl
+State                      JobState                                        as there
+Output, UserData, and in   EditingConfig                                   as there
+JobResult AiResult, Usage
+JobResult, SmartJobInfo    object → read field by field                    no
+                           string holding a JSON object → that object      yes
+                           anything else → None                            yes
+SmartJobInfo's fields      a ``SmartJobList`` entry's (``UserId`` is a     as there
+                           string here, an integer there: both read)
+RequestId                  as in a page                                    as there
+=========================  ==============================================  =========
+
+Degraded names are dotted from the body (``SmartJobInfo.Title``, ``JobResult.Usage``,
+``SmartJobInfo.InputConfig.InputFile``).
 """
 
 from __future__ import annotations
@@ -76,8 +101,8 @@ _EPOCH_MS_FROM: Final = 10**11  # as seconds that is the year 5138: larger means
 _EARLIEST: Final = datetime(1, 1, 2, tzinfo=UTC)  # a day inside datetime's range, so that
 _LATEST: Final = datetime(9999, 12, 30, tzinfo=UTC)  # every time zone can still show it
 
-_JOB_TYPES: Final[Mapping[str, JobType]] = {member.value: member for member in JobType}
-_JOB_STATES: Final[Mapping[str, JobState]] = {member.value: member for member in JobState}
+JOB_TYPES: Final[Mapping[str, JobType]] = {member.value: member for member in JobType}
+JOB_STATES: Final[Mapping[str, JobState]] = {member.value: member for member in JobState}
 
 Notes = list[str]
 """Wire names of the fields degraded so far (one job's, or the page's own)."""
@@ -233,6 +258,14 @@ def read_time(value: Any, name: str, notes: Notes) -> datetime | None:
     return None
 
 
+def read_request_id(value: Any, notes: Notes) -> str | None:
+    """``RequestId``: only a string is one (a number is no id to quote to support)."""
+    if not isinstance(value, str) and value is not None:
+        notes.append("RequestId")
+        return None
+    return read_text(value, "RequestId", notes)
+
+
 def read_count(value: Any, name: str, notes: Notes) -> int | None:
     """``MaxResults``/``TotalCount``: strings on the wire, integers in the reference."""
     if isinstance(value, str):
@@ -268,7 +301,7 @@ def read_token(value: Any, notes: Notes) -> str | None:
 # -- nested objects ----------------------------------------------------------------------------
 
 
-def _nested(value: Any, name: str, notes: Notes) -> Mapping[str, Any] | str | None:
+def read_object(value: Any, name: str, notes: Notes) -> Mapping[str, Any] | str | None:
     """A nested object; a string holding one as JSON gives that object, another string
     comes back as itself (both noted); anything else is None (noted unless unset)."""
     if value.__class__ is dict or isinstance(value, Mapping):
@@ -288,7 +321,7 @@ def _nested(value: Any, name: str, notes: Notes) -> Mapping[str, Any] | str | No
 
 
 def read_input_config(value: Any, notes: Notes) -> InputConfig | None:
-    found = _nested(value, "InputConfig", notes)
+    found = read_object(value, "InputConfig", notes)
     if isinstance(found, str):  # a bare path is the input file, the field's whole point
         return InputConfig(input_file=read_text(found, "InputConfig", []))
     if found is None:
@@ -300,7 +333,7 @@ def read_input_config(value: Any, notes: Notes) -> InputConfig | None:
 
 
 def read_output_config(value: Any, notes: Notes) -> OutputConfig | None:
-    found = _nested(value, "OutputConfig", notes)
+    found = read_object(value, "OutputConfig", notes)
     if found is None or isinstance(found, str):
         return None
     return OutputConfig(
@@ -320,8 +353,8 @@ def read_job(entry: Mapping[str, Any]) -> SmartJob:
     title = read_text(get("Title"), "Title", notes)
     description = read_text(get("Description"), "Description", notes)
     user_id = read_user_id(get("UserId"), notes)
-    job_type = read_choice(get("JobType"), _JOB_TYPES, "JobType", notes)
-    job_state = read_choice(get("JobState"), _JOB_STATES, "JobState", notes)
+    job_type = read_choice(get("JobType"), JOB_TYPES, "JobType", notes)
+    job_state = read_choice(get("JobState"), JOB_STATES, "JobState", notes)
     editing_config = read_json_text(get("EditingConfig"), "EditingConfig", notes)
     user_data = read_json_text(get("UserData"), "UserData", notes)
     create_time = read_time(get("CreateTime"), "CreateTime", notes)
@@ -362,11 +395,7 @@ def read_page(body: Mapping[str, Any]) -> SmartJobPage:
                 unreadable += 1
     elif entries is not None:
         notes.append("SmartJobList")
-    request_id = body.get("RequestId")
-    if not isinstance(request_id, str) and request_id is not None:
-        notes.append("RequestId")
-        request_id = None
-    request_id = read_text(request_id, "RequestId", notes)
+    request_id = read_request_id(body.get("RequestId"), notes)
     next_token = read_token(body.get("NextToken"), notes)
     max_results = read_count(body.get("MaxResults"), "MaxResults", notes)
     total_count = read_count(body.get("TotalCount"), "TotalCount", notes)

@@ -191,6 +191,12 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--latency", type=_seconds, default=0.0, help="seconds added to every answer")
     e.add_argument("--total-count", action="store_true", help="include TotalCount in pages")
     e.add_argument("--untidy", type=_rate, default=0.0, metavar="RATE", help="share of odd jobs")
+    e.add_argument("--live", action="store_true", help="jobs arrive, finish and fail over time")
+    e.add_argument(
+        "--regions",
+        metavar="R1,R2",
+        help="serve these regions, each its own jobs on its own port from --port on",
+    )
 
     s = command(
         "serve", _serve, help="the Bolt app over HTTP at POST /slack/events, or over Socket Mode"
@@ -290,11 +296,15 @@ def _listening(bind: Callable[[], Any], host: str, port: int) -> Any:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from bot.ice.emulator import Faults, serve
+    from bot.ice.emulator import Faults, parse_regions, serve
 
     faults = Faults(
         throttle_rate=args.throttle_rate, error_rate=args.error_rate, latency=args.latency
     )
+    try:
+        regions = parse_regions(args.regions) if args.regions is not None else None
+    except ValueError as error:
+        raise CliError(str(error)) from None
     _listening(
         lambda: serve(
             port=args.port,
@@ -303,6 +313,8 @@ def _emulator(args: argparse.Namespace) -> int:
             faults=faults,
             total_count=args.total_count,
             untidy=args.untidy,
+            live=args.live,
+            regions=regions,
         ),
         "127.0.0.1",
         args.port,

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.ice._enums import WIRE_TIME, JobState, JobType
+from bot.ice._regions import DEFAULT_REGION
 
 WINDOW = timedelta(days=7)
 USER_IDS = (1084506228123456, 1084506228654321)
@@ -168,7 +169,7 @@ def _user_data(rng: random.Random, job_id: str) -> str | None:
     return json.dumps({"NotifyAddress": "https://hooks.example.com/ice", "trace": job_id[:8]})
 
 
-def _job(rng: random.Random, index: int, job_id: str, now: datetime) -> dict[str, Any]:
+def _job(rng: random.Random, index: int, job_id: str, now: datetime, region: str) -> dict[str, Any]:
     job_type = list(JobType)[index] if index < 4 else rng.choice(list(JobType))
     created = now - timedelta(seconds=rng.randrange(1, int(WINDOW.total_seconds())))
     state = list(JobState)[index] if index < 4 else _pick_state(rng, now - created)
@@ -176,6 +177,20 @@ def _job(rng: random.Random, index: int, job_id: str, now: datetime) -> dict[str
         modified = created
     else:
         modified = min(now, created + timedelta(seconds=rng.randrange(5, 2400)))
+    return build_job(rng, job_id, job_type, state, created, modified, region=region)
+
+
+def build_job(
+    rng: random.Random,
+    job_id: str,
+    job_type: JobType,
+    state: JobState,
+    created: datetime,
+    modified: datetime,
+    *,
+    region: str = DEFAULT_REGION,
+) -> dict[str, Any]:
+    """One wire-shaped job of that type and state; titles, configs and files drawn from ``rng``."""
     title = rng.choice(_TITLES[job_type]).format(n=rng.randrange(1, 400), q=rng.randrange(1, 5))
     bucket = rng.choice(BUCKETS)
     day = created.strftime("%Y/%m/%d")
@@ -191,7 +206,7 @@ def _job(rng: random.Random, index: int, job_id: str, now: datetime) -> dict[str
         "CreateTime": wire_time(created),
         "ModifiedTime": wire_time(modified),
         "InputConfig": {
-            "InputFile": f"oss://{bucket}.oss-cn-shanghai.aliyuncs.com/uploads/{day}/"
+            "InputFile": f"oss://{bucket}.oss-{region}.aliyuncs.com/uploads/{day}/"
             f"{job_id[:12]}.{_MEDIA_EXT[job_type]}",
             "Keyword": rng.choice(_KEYWORDS),
         },
@@ -203,15 +218,18 @@ def _job(rng: random.Random, index: int, job_id: str, now: datetime) -> dict[str
     return {k: v for k, v in job.items() if v is not None}
 
 
-def _unique_ids(rng: random.Random, count: int) -> list[str]:
-    ids: list[str] = []
-    seen: set[str] = set()
-    while len(ids) < count:
+def new_job_id(rng: random.Random, taken: set[str]) -> str:
+    """A JobId as ICE writes them (32 hex digits) that is not in ``taken``; added to it."""
+    while True:
         candidate = f"{rng.getrandbits(128):032x}"
-        if candidate not in seen:
-            seen.add(candidate)
-            ids.append(candidate)
-    return ids
+        if candidate not in taken:
+            taken.add(candidate)
+            return candidate
+
+
+def _unique_ids(rng: random.Random, count: int) -> list[str]:
+    taken: set[str] = set()
+    return [new_job_id(rng, taken) for _ in range(count)]
 
 
 def newest_first(jobs: list[Any]) -> list[Any]:
@@ -227,9 +245,10 @@ def newest_first(jobs: list[Any]) -> list[Any]:
 
 
 def generate_jobs(
-    *, count: int = 500, seed: int = 7, now: datetime | None = None
+    *, count: int = 500, seed: int = 7, now: datetime | None = None, region: str = DEFAULT_REGION
 ) -> list[dict[str, Any]]:
-    """``count`` wire-shaped jobs created over the 7 days before ``now``, newest first.
+    """``count`` wire-shaped jobs created over the 7 days before ``now``, newest first, their
+    files in ``region``'s OSS.
 
     The first four generated jobs cover every type and every state, so even a
     tiny dataset can be filtered on each; awkward cases land on seeded positions
@@ -242,7 +261,7 @@ def generate_jobs(
         moment = moment.replace(tzinfo=UTC)
     rng = random.Random(f"smartjobs-emulator:{seed}")  # noqa: S311  (test data, not crypto)
     ids = _unique_ids(rng, count)
-    jobs = [_job(rng, index, job_id, moment) for index, job_id in enumerate(ids)]
+    jobs = [_job(rng, index, job_id, moment, region) for index, job_id in enumerate(ids)]
     slots = rng.sample(range(4, count), min(len(AWKWARD_CASES), max(0, count - 4) // 2))
     for slot, edit in zip(slots, AWKWARD_CASES.values(), strict=False):
         edit(jobs[slot])

@@ -12,17 +12,24 @@ import json
 import logging
 import socket
 import threading
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Final, cast
+from urllib.parse import urlsplit
 
+from bot.ice._enums import GET_JOB_ACTION
+from bot.ice._regions import DEFAULT_REGION, endpoint_for
+from bot.ice.emulator import _details
 from bot.ice.emulator._dataset import generate_jobs, newest_first
 from bot.ice.emulator._errors import ApiError, error_body, new_request_id
 from bot.ice.emulator._faults import Answer, Faults, Hang, fault_answer
+from bot.ice.emulator._live import Change, Live, World
 from bot.ice.emulator._paging import TokenCodec, list_page, parse_listing
 from bot.ice.emulator._untidy import untidy as untidy_jobs
+from bot.ice.emulator._untidy import untidy_details
 from bot.ice.emulator._verify import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
@@ -33,7 +40,6 @@ from bot.ice.emulator._verify import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_HOST_ID: Final = "ice.cn-shanghai.aliyuncs.com"
 MAX_BODY: Final = 1 << 20
 IDLE_TIMEOUT: Final = 60.0
 
@@ -99,7 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
         emulator = cast(_Server, self.server).emulator
         request_id = new_request_id()
         body = self._read_body()
-        emulator._count_call()
+        emulator._count_call(self.headers.get("x-acs-action", ""))
         if body is None:
             self.close_connection = True
             self._send_json(
@@ -154,8 +160,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(raw)
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Emulator:
-    """ICE ``ListSmartJobs`` on ``127.0.0.1``: bound at construction, served after ``start()``.
+    """ICE ``ListSmartJobs`` and ``GetSmartHandleJob`` of one region on ``127.0.0.1``: bound
+    at construction, served after ``start()``.
 
     ``host_header``, when set, is the host signatures are checked against (and the
     ``HostId`` of errors) instead of the request's own ``Host``: for clients that
@@ -163,7 +174,13 @@ class Emulator:
     a NextToken the emulator never issued as the first page instead of refusing it,
     for replaying requests recorded against another server. ``total_count`` adds
     ``TotalCount`` to pages (the service omits it by default); ``untidy`` replaces that
-    share of the jobs with the odd values of :mod:`._untidy`, seeded by ``seed``.
+    share of the jobs with the odd values of :mod:`._untidy`, seeded by ``seed`` (their
+    details get one odd value more).
+
+    ``clock`` is the world's time (the dataset's "now", a job's age, live mode); signatures
+    are always checked against the real time. ``live`` (True, or a :class:`Live`) makes the
+    world move: jobs arrive, running jobs finish or fail (:mod:`._live`), applied before each
+    answer and by :meth:`advance`. In live mode the world owns :attr:`jobs`.
     """
 
     def __init__(
@@ -181,9 +198,40 @@ class Emulator:
         lenient_tokens: bool = False,
         total_count: bool = False,
         untidy: float = 0.0,
+        region: str = DEFAULT_REGION,
+        live: bool | Live = False,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
-        source = jobs if jobs is not None else generate_jobs(count=count, seed=seed)
-        self.jobs: list[Any] = untidy_jobs(newest_first(source), rate=untidy, seed=seed)
+        self.region = region
+        self.seed = seed
+        self._clock = clock or _utc_now
+        self._offset = timedelta(0)
+        start = self.now()
+        source = (
+            jobs
+            if jobs is not None
+            else generate_jobs(count=count, seed=seed, now=start, region=region)
+        )
+        tidy = newest_first(source)
+        self.jobs: list[Any] = untidy_jobs(tidy, rate=untidy, seed=seed)
+        self._untidy_ids = frozenset(
+            key
+            for before, after in zip(tidy, self.jobs, strict=True)
+            if after is not before
+            and isinstance(after, dict)
+            and (key := _details.job_key(after.get("JobId")))
+        )
+        self._world = (
+            World(
+                self.jobs,
+                seed=seed,
+                start=start,
+                live=live if isinstance(live, Live) else None,
+                region=region,
+            )
+            if live
+            else None
+        )
         self.total_count = total_count
         self.faults = faults or Faults()
         self.verifier = Verifier(
@@ -192,10 +240,11 @@ class Emulator:
             max_skew=max_skew,
             host_header=host_header,
         )
-        self.host_id = host_header or DEFAULT_HOST_ID
+        self.host_id = host_header or urlsplit(endpoint_for(region)).netloc
         self.tokens = TokenCodec(f"smartjobs-emulator:{seed}".encode(), lenient=lenient_tokens)
         self._lock = threading.Lock()
         self._calls = 0
+        self._calls_by_action: Counter[str] = Counter()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._server = _Server(("127.0.0.1", port), self)
@@ -204,13 +253,67 @@ class Emulator:
 
     @property
     def calls(self) -> int:
-        """``ListSmartJobs`` requests received, whatever the answer."""
+        """Requests received, whatever the action and the answer."""
         with self._lock:
             return self._calls
 
-    def _count_call(self) -> None:
+    def calls_for(self, action: str) -> int:
+        """Requests received that named ``action`` in ``x-acs-action``, whatever the answer."""
+        with self._lock:
+            return self._calls_by_action[action]
+
+    def _count_call(self, action: str) -> None:
         with self._lock:
             self._calls += 1
+            self._calls_by_action[action] += 1
+
+    # -- the world's time (live mode) ------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The world's time: the clock, plus whatever :meth:`advance` added."""
+        return self._clock() + self._offset
+
+    @property
+    def live(self) -> bool:
+        return self._world is not None
+
+    def advance(self, by: timedelta = timedelta(0)) -> list[Change]:
+        """Move the world's time on by ``by`` and apply every change due by then, returned
+        in order (``advance()`` alone applies what is due by now). Live mode only."""
+        world = self._live_world()
+        with self._lock:
+            self._offset += by
+            return self._apply(world)
+
+    def fail(self, job_id: str, code: str | None = None, message: str | None = None) -> Change:
+        """Fail the job now, whatever its state; GetSmartHandleJob then answers ``code`` and
+        ``message`` (by default, the job's own seeded failure). Live mode only."""
+        world = self._live_world()
+        with self._lock:
+            self._apply(world)
+            failure = (code, message or "The job failed.") if code else None
+            change = world.fail(job_id, failure)
+            self.jobs = world.jobs
+            return change
+
+    def upcoming(self) -> list[tuple[datetime, str, str]]:
+        """The changes planned so far, soonest first: (when, job id, new state); arrivals are
+        drawn one at a time, so they are not listed. Live mode only."""
+        world = self._live_world()
+        with self._lock:
+            return world.pending()
+
+    def _live_world(self) -> World:
+        if self._world is None:
+            raise RuntimeError("not a live emulator: construct it with live=True")
+        return self._world
+
+    def _apply(self, world: World) -> list[Change]:
+        """Under the lock: the world brought to now, its jobs served from here on."""
+        changes = world.advance_to(self.now())
+        if changes:
+            self.jobs = world.jobs
+        return changes
 
     def start(self) -> Emulator:
         if self._thread is not None:
@@ -257,6 +360,8 @@ class Emulator:
             self._stopping.wait(faults.latency)
         with self._lock:
             fault = faults.draw()
+            if self._world is not None:
+                self._apply(self._world)
         host_id = self.verifier.host_header or request.headers.get("host") or self.host_id
         try:
             if fault is not None:
@@ -265,8 +370,25 @@ class Emulator:
                 )
             params = parse_params(request.raw_query)
             self.verifier.verify(request, params, datetime.now(UTC))
+            if request.headers["x-acs-action"] == GET_JOB_ACTION:
+                return 200, {"RequestId": request_id, **self._details(params)}
             listing = parse_listing(params, self.tokens)
         except ApiError as error:
             return error.status, error_body(error, request_id=request_id, host_id=host_id)
         page = list_page(self.jobs, listing, self.tokens, total_count=self.total_count)
         return 200, {"RequestId": request_id, **page}
+
+    def _details(self, params: Mapping[str, str]) -> dict[str, Any]:
+        """GetSmartHandleJob's body for the job asked for, or :class:`ApiError`."""
+        body = _details.answer(
+            self.jobs,
+            params,
+            now=self.now(),
+            seed=self.seed,
+            region=self.region,
+            failures=self._world.failures if self._world is not None else None,
+        )
+        job_id = params["JobId"]
+        if job_id in self._untidy_ids:
+            body = untidy_details(body, seed=self.seed, job_id=job_id)
+        return body

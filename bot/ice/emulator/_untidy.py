@@ -126,6 +126,47 @@ VARIANTS: Final[dict[str, Variant]] = {
 }
 
 
+def _recoded_in(outer: str, key: str, code: Callable[[Any], Any]) -> Variant:
+    """A nested object's field re-encoded (``JobResult.Usage`` as an object, say)."""
+
+    def edit(body: dict[str, Any]) -> dict[str, Any]:
+        inner = body.get(outer)
+        if not isinstance(inner, dict) or key not in inner:
+            return dict(body)
+        return {**body, outer: {**inner, key: code(inner[key])}}
+
+    return edit
+
+
+def _digits_as_number(value: Any) -> Any:
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else value
+
+
+DETAIL_VARIANTS: Final[dict[str, Variant]] = {
+    # GetSmartHandleJob answers' own odd values, on top of the job's (which carry over)
+    "job_result_json_string": _recoded("JobResult", json.dumps),
+    "ai_result_object": _recoded_in("JobResult", "AiResult", _parsed),
+    "usage_object": _recoded_in("JobResult", "Usage", _parsed),
+    "media_id_number": _recoded_in("JobResult", "MediaId", lambda _: 20240101),
+    "info_json_string": _recoded("SmartJobInfo", json.dumps),
+    "info_user_id_integer": _recoded_in("SmartJobInfo", "UserId", _digits_as_number),
+    "error_code_number": _recoded("ErrorCode", lambda _: 40001),
+    "error_message_object": _recoded("ErrorMessage", lambda message: {"en": message}),
+    "output_object": _recoded("Output", _parsed),
+    "state_lower_case": _recoded("State", lambda s: s.lower() if isinstance(s, str) else s),
+}
+
+
+def untidy_details(body: dict[str, Any], *, seed: int, job_id: str) -> dict[str, Any]:
+    """An untidy job's details with one more odd value of :data:`DETAIL_VARIANTS`, picked per
+    job and seed among those that change this body."""
+    changed = [edited for edited in (v(body) for v in DETAIL_VARIANTS.values()) if edited != body]
+    if not changed:
+        return body
+    rng = random.Random(f"smartjobs-untidy-details:{seed}:{job_id}")  # noqa: S311
+    return rng.choice(changed)
+
+
 def untidy_plan(count: int, *, rate: float, seed: int) -> list[tuple[int, str]]:
     """Which positions get which variant: each position at ``rate``, variants in a seeded
     order, round robin, so every variant appears once enough positions are drawn."""

@@ -18,7 +18,7 @@ from typing import Final
 from urllib.parse import parse_qsl, urlsplit
 
 from bot.ice import _signing
-from bot.ice._enums import ACTION, API_VERSION, WIRE_TIME
+from bot.ice._enums import ACTIONS, API_VERSION, WIRE_TIME
 from bot.ice.emulator._errors import ApiError
 
 DEMO_ACCESS_KEY_ID: Final = "smartjobs-demo-id"
@@ -100,7 +100,7 @@ class Verifier:
                 raise ApiError(
                     "MissingParameter", f"The input parameter {name!r} is mandatory but missing."
                 )
-        if headers["x-acs-action"] != ACTION:
+        if headers["x-acs-action"] not in ACTIONS:
             raise ApiError(
                 "InvalidAction.NotFound",
                 f"Specified api {headers['x-acs-action']!r} is not found for version "
