@@ -23,7 +23,9 @@ WINDOW = timedelta(hours=24)
 MAX_PAGES = 200
 
 
-def _scan(url: str, *, trace: bool) -> tuple[float, float, int, bool, float]:
+def _scan(
+    url: str, *, trace: bool, concurrency: int = 8, now: datetime | None = None
+) -> tuple[float, float, int, bool, float]:
     """One digest scan: seconds, peak traced MB (0 untraced), jobs counted, truncated,
     and this process's CPU seconds (the emulator's filtering is in its own process)."""
     from bot.digest.scan import build_digest
@@ -39,7 +41,13 @@ def _scan(url: str, *, trace: bool) -> tuple[float, float, int, bool, float]:
             credentials=StaticCredentials(Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)),
             endpoint=url,
         ) as client:
-            stats = build_digest(client, window=WINDOW, now=datetime.now(UTC), max_pages=MAX_PAGES)
+            stats = build_digest(
+                client,
+                window=WINDOW,
+                now=now or datetime.now(UTC),
+                max_pages=MAX_PAGES,
+                concurrency=concurrency,
+            )
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         peak = tracemalloc.get_traced_memory()[1] / 1e6 if trace else 0.0
     finally:
@@ -125,4 +133,48 @@ def run(report: Report) -> None:
             check="delta",
             limit=10,
         )
+    )
+    _concurrency(report)
+
+
+def _concurrency(report: Report) -> None:
+    """The same 10,000-job window with 100 ms of ICE latency: 8 pages in flight against one
+    after the other, same run, same counts."""
+    with RemoteEmulator(
+        count=BUSY + OLDER,
+        seed=7,
+        window_hours=WINDOW.total_seconds() / 3600,
+        in_window=BUSY,
+        faults={"latency": 0.1},
+    ) as ice:
+        _scan(ice.url, trace=False, concurrency=8)  # warm-up
+        now = datetime.now(UTC)  # one window for both: the counts must be the same
+        sequential, _, counted_one, _, _ = _scan(ice.url, trace=False, concurrency=1, now=now)
+        before = ice.calls
+        concurrent, _, counted_many, _, _ = _scan(ice.url, trace=False, concurrency=8, now=now)
+        requests = ice.calls - before
+        peak = _scan(ice.url, trace=True, concurrency=8)[1]
+    report.add(
+        Figure(
+            SUITE,
+            f"scan of {BUSY:,} jobs at 100 ms ICE latency, 8 pages in flight vs one at a time",
+            concurrent * 1000,
+            baseline=sequential * 1000,
+            check="ratio",
+            limit=0.25,
+            note=f"{requests} requests; counts {counted_many:,} vs {counted_one:,}",
+        )
+    )
+    report.add(
+        Figure(
+            SUITE,
+            "concurrent scan: jobs counted differently from the sequential one",
+            abs(counted_many - counted_one),
+            "jobs",
+            check="value",
+            limit=0,
+        )
+    )
+    report.add(
+        Figure(SUITE, "concurrent scan: peak traced memory", peak, "MB", check="value", limit=15)
     )

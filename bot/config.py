@@ -112,6 +112,17 @@ DEFAULT_INLINE_BUDGET = 2.0
 """Slack waits 3 s for an ack; 2 s leaves room for the network between us and Slack."""
 
 
+DEFAULT_SCAN_CONCURRENCY = 8
+
+
+def _concurrency(value: str | None) -> int:
+    if value is None or not value.strip():
+        return DEFAULT_SCAN_CONCURRENCY
+    if not (value.strip().isdigit() and 1 <= int(value) <= 16):
+        raise ConfigError(f"SCAN_CONCURRENCY must be a number from 1 to 16, not {value!r}.")
+    return int(value)
+
+
 def _budget(value: str | None) -> float:
     if value is None or not value.strip():
         return DEFAULT_INLINE_BUDGET
@@ -165,6 +176,8 @@ class Settings:
     state_db: str = ""
     """The SQLite file for local state (``SMARTJOBS_DB``): watches when there is no table."""
     watch_lookback: timedelta = DEFAULT_WATCH_LOOKBACK
+    scan_concurrency: int = DEFAULT_SCAN_CONCURRENCY
+    """Pages a digest scan has in flight (``SCAN_CONCURRENCY``; 1 pages one at a time)."""
     inline_budget: float = DEFAULT_INLINE_BUDGET
     """Seconds after a request arrived by which its answer may go in the ack (``INLINE_BUDGET``;
     0 sends every answer through the lazy run)."""
@@ -216,6 +229,7 @@ class Settings:
             state_db=env.get("SMARTJOBS_DB") or default_state_db(env),
             watch_lookback=_lookback(env.get("WATCH_LOOKBACK")),
             inline_budget=_budget(env.get("INLINE_BUDGET")),
+            scan_concurrency=_concurrency(env.get("SCAN_CONCURRENCY")),
             allowed_team_ids=_id_list(env.get("ALLOWED_TEAM_IDS")),
             allowed_channel_ids=_id_list(env.get("ALLOWED_CHANNEL_IDS")),
             allowed_user_ids=_id_list(env.get("ALLOWED_USER_IDS")),

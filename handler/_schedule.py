@@ -99,6 +99,7 @@ def run_digest(rt: Runtime, event: Mapping[str, Any], context: Any) -> dict[str,
         lambda_context=context,
         time_left=lambda: context.get_remaining_time_in_millis() / 1000,
         also=[rt.services.ice(r) for r in rt.settings.ice_regions if r != rt.settings.ice_region],
+        concurrency=rt.settings.scan_concurrency,
     )
     if result.duplicate:
         rt.services.emit(DigestDelivered("duplicate"))

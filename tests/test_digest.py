@@ -426,7 +426,7 @@ def test_build_digest_asks_newest_first_and_notes_a_repeated_token() -> None:
             raise RepeatedTokenError("RepeatedNextToken", "again")
 
     client = FakeClient()
-    stats = build_digest(client, window=timedelta(hours=24), now=END)  # type: ignore[arg-type]
+    stats = build_digest(client, window=timedelta(hours=24), now=END, concurrency=1)  # type: ignore[arg-type]
     assert client.kwargs == {"sort_by": SortBy.NEWEST, "max_results": 100}
     assert (stats.window_start, stats.window_end, stats.jobs) == (START, END, 3)
     assert stats.note is not None

@@ -363,6 +363,7 @@ def test_digest_scan_with_a_repeated_token_posts_a_digest_with_a_note(
                 WebClient(base_url=slack.api_url, retry_handlers=[]),
                 channel="C0DIGEST",
                 now=NOW,
+                concurrency=1,  # NextToken paging: the fault is a repeated token
             )
         assert ice.calls == 2, "the scan stops at the repeated token"
         (post,) = slack.calls("chat.postMessage")
@@ -439,7 +440,7 @@ def test_credentials_expiring_mid_scan_raise_a_typed_error_with_a_hint(
         IceClient(credentials=credentials, endpoint=sts_ice.url, retry=FAST) as client,
         pytest.raises(IceAuthError) as info,
     ):
-        build_digest(client, now=NOW)
+        build_digest(client, now=NOW, concurrency=1)
     assert sts_ice.calls == 3, "two pages read, the third refused, and not retried"
     assert info.value.code == code and hint in info.value.hint
     assert ExpiringSts.EXPIRED not in str(info.value) + repr(info.value)

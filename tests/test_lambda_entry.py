@@ -216,7 +216,7 @@ def test_show_failed_lists_the_digests_own_window_hours_later(dynamodb_table: st
 
 
 def test_time_running_out_posts_a_partial_digest_with_a_note(dynamodb_table: str) -> None:
-    env = {"DIGEST_CHANNEL": "C0DIGEST", "DIGEST_TABLE": dynamodb_table}
+    env = {"DIGEST_CHANNEL": "C0DIGEST", "DIGEST_TABLE": dynamodb_table, "SCAN_CONCURRENCY": "1"}
     with local_deployment(count=5000, seed=3, environ=env) as local:
         # ICE is slow: each page costs 20 s of the invocation's 60.
         context = LambdaContext(remaining_ms=lambda: max(60_000 - 20_000 * local.ice.calls, 500))

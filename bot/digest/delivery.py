@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from bot import button_value
 from bot.digest.scan import (
+    CONCURRENCY,
     DEFAULT_MAX_PAGES,
     DEFAULT_WINDOW,
     DigestStats,
@@ -106,6 +107,7 @@ def deliver_digest(
     lambda_context: LambdaContext | None = None,
     time_left: Callable[[], float] | None = None,
     also: Sequence[IceClient] = (),
+    concurrency: int = CONCURRENCY,
 ) -> DeliveryResult:
     """Build the digest for the window ending at ``now`` and post it to ``channel``.
 
@@ -135,6 +137,7 @@ def deliver_digest(
             now=now,
             max_pages=max_pages,
             time_left=time_left,
+            concurrency=concurrency,
         )
         counted = {r: part for r, part in by_region.items() if isinstance(part, DigestStats)}
         try:

@@ -30,6 +30,10 @@ log = logging.getLogger("bot.digest")
 DEFAULT_WINDOW: Final = timedelta(hours=24)
 DEFAULT_MAX_PAGES: Final = 50
 PAGE_SIZE: Final = 100
+CONCURRENCY: Final = 8
+"""Pages in flight during a scan (``SCAN_CONCURRENCY``). ICE publishes no QPS for
+ListSmartJobs (related media APIs allow ~100 QPS); the client halves its batches while ICE
+throttles and grows them back by one per clean batch."""
 NEWEST_FAILURES: Final = 5
 MAX_BUCKETS: Final = 48
 TIME_FOR_A_PAGE: Final = 12.0
@@ -271,14 +275,34 @@ def build_digest(
     now: datetime,
     max_pages: int = DEFAULT_MAX_PAGES,
     time_left: Callable[[], float] | None = None,
+    concurrency: int = CONCURRENCY,
 ) -> DigestStats:
-    """Scan ICE for the ``window`` ending at ``now``; ICE errors other than a repeated token raise."""
+    """Scan ICE for the ``window`` ending at ``now``; ICE errors other than a repeated token raise.
+
+    Pages are fetched ``concurrency`` at a time by PageNo (1: one after the other, following
+    NextToken), stopping at the page whose last job is older than the window; the client
+    shrinks its batches while ICE throttles and dedups JobIds across page boundaries.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    pages = client.iter_pages(sort_by=SortBy.NEWEST, max_results=PAGE_SIZE)
-    return scan(
-        pages, window_start=now - window, window_end=now, max_pages=max_pages, time_left=time_left
-    )
+    start = now - window
+    pages: Iterable[SmartJobPage]
+    if concurrency > 1:
+        pages = client.iter_pages_concurrently(
+            sort_by=SortBy.NEWEST,
+            page_size=PAGE_SIZE,
+            concurrency=concurrency,
+            stop=lambda page: _ends_before(page, start),
+        )
+    else:
+        pages = client.iter_pages(sort_by=SortBy.NEWEST, max_results=PAGE_SIZE)
+    return scan(pages, window_start=start, window_end=now, max_pages=max_pages, time_left=time_left)
+
+
+def _ends_before(page: SmartJobPage, start: datetime) -> bool:
+    """The page's last dated job is older than the window: nothing further can be in it."""
+    dated = [job.create_time for job in page.smart_job_list if job.create_time is not None]
+    return bool(dated) and dated[-1] < start
 
 
 def combine(parts: Mapping[str, DigestStats]) -> DigestStats:
@@ -319,6 +343,7 @@ def build_digests(
     now: datetime,
     max_pages: int = DEFAULT_MAX_PAGES,
     time_left: Callable[[], float] | None = None,
+    concurrency: int = CONCURRENCY,
 ) -> dict[str, DigestStats | IceError]:
     """Each region's digest of the window, scanned concurrently; a region's ICE error is its
     entry, so the others still count."""
@@ -327,7 +352,12 @@ def build_digests(
     def one(region: str) -> DigestStats | IceError:
         try:
             return build_digest(
-                ice(region), window=window, now=now, max_pages=max_pages, time_left=time_left
+                ice(region),
+                window=window,
+                now=now,
+                max_pages=max_pages,
+                time_left=time_left,
+                concurrency=concurrency,
             )
         except IceError as error:
             return error

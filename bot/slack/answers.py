@@ -200,7 +200,13 @@ def digest_answer(services: Services, query: Query) -> Answer:
     )
     now = services.now()
     try:
-        by_region = build_digests(services.ice, regions, window=window, now=now)
+        by_region = build_digests(
+            services.ice,
+            regions,
+            window=window,
+            now=now,
+            concurrency=services.settings.scan_concurrency,
+        )
         counted = {r: part for r, part in by_region.items() if isinstance(part, DigestStats)}
         if not counted:
             error = next(part for part in by_region.values() if isinstance(part, IceError))
