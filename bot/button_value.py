@@ -148,6 +148,18 @@ def decode(value: str) -> Decoded:
     return Decoded(query, token, page, ice_page, skip, cursors)
 
 
+def again(where: Decoded) -> str:
+    """The value that leads to the same page again (Refresh, Back to list)."""
+    return encode(
+        where.query,
+        where.token,
+        where.page,
+        ice_page=where.ice_page,
+        skip=where.skip,
+        cursors=where.cursors,
+    )
+
+
 def _cursors(value: Any) -> dict[str, tuple[int, int]] | None:
     """``{"cn-shanghai": [2, 3], …}``, each region known and each place in bounds."""
     if value is None:
@@ -172,3 +184,54 @@ def show_failed(window: timedelta, region: str | None, until: datetime | None = 
     """The digest's "Show failed jobs" button: the failed jobs of the digest's own window
     (``until`` its end), or of the last ``window`` when there is no end."""
     return encode(Query(state=JobState.FAILED, since=window, region=region, until=until))
+
+
+# --- the Details control ---------------------------------------------------------------------
+
+MAX_OPTION_VALUE = 150  # Slack's limit on an overflow option's value
+MAX_BLOCK_ID = 255
+_JOB_ID_SHAPE = 128
+
+
+def details_value(job_id: str, region: str | None) -> str | None:
+    """``{"j":"<JobId>","r":"cn-beijing"}``, or None for an id no control can carry."""
+    if (
+        not job_id
+        or len(job_id) > _JOB_ID_SHAPE
+        or not job_id.isascii()
+        or not job_id.isprintable()
+    ):
+        return None
+    value = _dumps({"j": job_id, **({"r": region} if region else {})})
+    return value if len(value) <= MAX_OPTION_VALUE else None
+
+
+def decode_details(value: str) -> tuple[str, str | None]:
+    """(job id, region or None) from a Details control; ButtonValueError for anything else."""
+    try:
+        data = (
+            json.loads(value) if isinstance(value, str) and len(value) <= MAX_OPTION_VALUE else None
+        )
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict) or not set(data) <= {"j", "r"}:
+        raise ButtonValueError(_STALE)
+    job_id, region = data.get("j"), data.get("r")
+    if not isinstance(job_id, str) or details_value(job_id, None) is None:
+        raise ButtonValueError(_STALE)
+    if region is not None and (not isinstance(region, str) or region not in REGIONS):
+        raise ButtonValueError(_STALE)
+    return job_id, region
+
+
+def details_block_id(index: int, back: str | None) -> str:
+    """A job section's block id: unique in its message, carrying the way back to the page
+    (an ephemeral message's own blocks do not come back with a click)."""
+    block_id = f"d{index}|{back or ''}"
+    return block_id if len(block_id) <= MAX_BLOCK_ID else f"d{index}|"
+
+
+def back_of(block_id: str) -> str | None:
+    """The page a Details control's section came from (a button value), if it carried one."""
+    _, sep, back = (block_id or "").partition("|")
+    return back if sep and back else None

@@ -6,7 +6,7 @@ only place that knows how a :class:`~bot.query.Query` becomes ``ListSmartJobs`` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
@@ -220,3 +220,35 @@ def _when(job: SmartJob, newest_first: bool) -> float:
         return created.timestamp()
     except (OverflowError, ValueError, OSError):
         return float("-inf") if newest_first else float("inf")
+
+
+ERROR_CODE_CALLS: Final = 5
+"""GetSmartHandleJob calls a digest or an alert may make for its listed failures."""
+
+
+def error_codes(
+    ice: Callable[[str], IceClient],
+    failures: Sequence[tuple[str, str]],
+    *,
+    deadline: float = 5.0,
+) -> dict[str, str]:
+    """``ErrorCode`` of each listed failure (job id, region), fetched concurrently: at most
+    :data:`ERROR_CODE_CALLS` calls, each within ``deadline``. A job ICE will not describe
+    (refused, throttled, gone) simply has no code: the list is shown either way."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    wanted = list(dict.fromkeys(failures))[:ERROR_CODE_CALLS]
+
+    def one(item: tuple[str, str]) -> tuple[str, str | None]:
+        job_id, region = item
+        try:
+            details = ice(region).get_smart_handle_job(job_id, deadline=deadline)
+        except (IceError, ValueError):
+            return job_id, None
+        return job_id, details.error_code
+
+    if not wanted:
+        return {}
+    with ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="errors") as pool:
+        found = list(pool.map(one, wanted))
+    return {job_id: code for job_id, code in found if code}

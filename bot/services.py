@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -14,6 +15,10 @@ from bot.telemetry import Emit, IceCalled, discard
 if TYPE_CHECKING:  # httpx loads on the lazy path only, never for an ack
     from bot.ice import CallRecord, IceClient
     from bot.watch.store import WatchStore
+
+
+KNOWN_ERRORS = 2000
+"""ErrorCodes a container remembers (a few hundred kB at most)."""
 
 
 @dataclass
@@ -28,6 +33,7 @@ class Services:
     """Telemetry hook: one typed event at a time (:mod:`bot.telemetry`)."""
     watch_store: WatchStore | None = None
     """Where watches live; default: ``WATCH_TABLE``'s DynamoDB, else ``SMARTJOBS_DB``."""
+    _errors: OrderedDict[str, str] = field(default_factory=OrderedDict, repr=False)
     _clients: dict[str, IceClient] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -47,6 +53,19 @@ class Services:
                     )
                 )
             return client
+
+    def remember_errors(self, codes: Mapping[str, str]) -> None:
+        """ErrorCodes learnt from GetSmartHandleJob, so later lists show them for free."""
+        with self._lock:
+            for job_id, error_code in codes.items():
+                self._errors[job_id] = error_code
+                self._errors.move_to_end(job_id)
+            while len(self._errors) > KNOWN_ERRORS:
+                self._errors.popitem(last=False)
+
+    def known_errors(self, job_ids: Iterable[str | None]) -> dict[str, str]:
+        with self._lock:
+            return {j: self._errors[j] for j in job_ids if j and j in self._errors}
 
     def watches(self) -> WatchStore:
         """The watch store, opened on first use (lazy path only)."""

@@ -365,7 +365,8 @@ def test_digest_scan_with_a_repeated_token_posts_a_digest_with_a_note(
                 now=NOW,
                 concurrency=1,  # NextToken paging: the fault is a repeated token
             )
-        assert ice.calls == 2, "the scan stops at the repeated token"
+        assert ice.calls_for("ListSmartJobs") == 2, "the scan stops at the repeated token"
+        assert ice.calls_for("GetSmartHandleJob") == 5, "one lookup per failure shown"
         (post,) = slack.calls("chat.postMessage")
     assert result.posted and result.kind == "digest" and result.jobs == 200
     assert "page token it had already given" in text_of(post.body)

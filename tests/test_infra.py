@@ -704,13 +704,14 @@ def test_both_manifests_describe_the_same_app() -> None:
     assert settings == {k: v for k, v in socket["settings"].items() if k != "socket_mode_enabled"}
 
 
-def test_ram_policy_allows_exactly_list_smart_jobs() -> None:
+def test_ram_policy_allows_exactly_the_actions_the_client_calls() -> None:
+    from bot.ice._enums import ACTION, GET_JOB_ACTION
+
     policy = json.loads((INFRA / "ram-policy.json").read_text())
     assert policy["Version"] == "1"
-    assert len(policy["Statement"]) == 1
     (stmt,) = policy["Statement"]
     assert stmt["Effect"] == "Allow"
-    assert _as_list(stmt["Action"]) == ["ice:ListSmartJobs"]
+    assert sorted(_as_list(stmt["Action"])) == sorted(f"ice:{a}" for a in (ACTION, GET_JOB_ACTION))
     assert stmt["Resource"] == "*"
     assert set(stmt) == {"Effect", "Action", "Resource"}
 

@@ -63,6 +63,28 @@ class DeliveryResult:
     failed: int | None = None
 
 
+def with_error_codes(
+    stats: DigestStats, ice: Callable[[str], IceClient], default_region: str
+) -> DigestStats:
+    """The newest failures with their ErrorCodes (at most a handful of concurrent calls).
+
+    Skipped when the scan already stopped for lack of time: the counts come first.
+    """
+    from dataclasses import replace
+
+    if stats.stopped_early:
+        return stats
+
+    from bot.lookup import error_codes
+
+    listed = [(f.job_id, f.region or default_region) for f in stats.newest_failures if f.job_id]
+    codes = error_codes(ice, listed)
+    stats.newest_failures = [
+        replace(f, error_code=codes.get(f.job_id)) for f in stats.newest_failures
+    ]
+    return stats
+
+
 def digest_key(channel: str, window_start: datetime, window: timedelta) -> str:
     """``channel#start#window``; the start is cut to the minute so a retry seconds later matches.
 
@@ -143,7 +165,7 @@ def deliver_digest(
         try:
             if not counted:
                 raise next(part for part in by_region.values() if isinstance(part, IceError))
-            stats = combine(counted)
+            stats = with_error_codes(combine(counted), clients.__getitem__, region)
         except IceError as error:
             log.error(
                 "digest for %s could not be built: %s (RequestId %s). %s",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -62,6 +62,9 @@ class FailedJob:
     title: str | None
     job_type: str
     create_time: datetime | None
+    region: str | None = None
+    error_code: str | None = None
+    """GetSmartHandleJob's code, when it was fetched for the digest (a few calls at most)."""
 
 
 @dataclass(slots=True)
@@ -312,13 +315,13 @@ def combine(parts: Mapping[str, DigestStats]) -> DigestStats:
     first = next(iter(parts.values()))
     total = DigestStats(window_start=first.window_start, window_end=first.window_end)
     failures: list[FailedJob] = []
-    for stats in parts.values():
+    for region, stats in parts.items():
         for key, n in stats.counts.items():
             total.counts[key] = total.counts.get(key, 0) + n
         total.failure_buckets = [
             a + b for a, b in zip(total.failure_buckets, stats.failure_buckets, strict=True)
         ]
-        failures += stats.newest_failures
+        failures += [replace(f, region=f.region or region) for f in stats.newest_failures]
         total.jobs += stats.jobs
         total.failed += stats.failed
         total.undated += stats.undated

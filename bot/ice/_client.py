@@ -186,15 +186,15 @@ class IceClient:
         )
         return self._call(ACTION, request.to_params(), _read_list, deadline)
 
-    def get_smart_handle_job(self, job_id: str) -> SmartHandleJob:
+    def get_smart_handle_job(self, job_id: str, *, deadline: float | None = None) -> SmartHandleJob:
         """One job's details: state, ``ErrorCode``/``ErrorMessage`` when it failed, its result
         and info. An odd ``job_id`` raises :class:`~bot.ice.IceRequestError` before any
         request; a job ICE does not know (or older than a year) raises
-        :class:`~bot.ice.IceJobNotFoundError`."""
+        :class:`~bot.ice.IceJobNotFoundError`. ``deadline`` as for :meth:`list_smart_jobs`."""
         from bot.ice._job_details import GetSmartHandleJobRequest  # its models load on first use
 
         request = GetSmartHandleJobRequest(job_id)
-        return self._call(GET_JOB_ACTION, request.to_params(), _read_job)
+        return self._call(GET_JOB_ACTION, request.to_params(), _read_job, deadline)
 
     def iter_pages(
         self,

@@ -417,8 +417,11 @@ def _print_digest(query: Query) -> int:
     from bot.render import render_digest_text
 
     window = query.since or DEFAULT_WINDOW
+    from bot.digest.delivery import with_error_codes
+
     with _client(query) as client:
         stats = build_digest(client, window=window, now=datetime.now(UTC))
+        stats = with_error_codes(stats, lambda region: client, client.region)
         print(render_digest_text(stats, region=client.region, tz=_local_tz()))
     return 0
 

@@ -8,7 +8,7 @@ whatever the data, and its ``text`` stands alone on a phone's lock screen.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -27,12 +27,12 @@ from bot.render._blocks import (
 )
 from bot.render._jobs import UNTITLED, state_label, type_label, usable_time
 from bot.render._mrkdwn import code, date_token, fit
+from bot.watch.model import SHOWN
 
 if TYPE_CHECKING:
     from bot.ice import SmartJob
     from bot.watch.model import Alert, Watch
 
-_SHOWN = 5
 _CUTS = ((80, 66), (40, 40), (20, 34))  # (title, id) characters, tried until the message fits
 
 
@@ -49,13 +49,14 @@ def _count(n: int, query: Query) -> str:
     return f"{n:,} new {noun[:-1] if n == 1 else noun}"
 
 
-def _job_line(job: SmartJob, title_cut: int, id_cut: int) -> str:
+def _job_line(job: SmartJob, title_cut: int, id_cut: int, error_code: str | None = None) -> str:
     emoji, word = state_label(job.job_state)
     when = usable_time(job.create_time)
     created = (
         f"created {date_token(when)} ({date_token(when, '{ago}')})" if when else "created: unknown"
     )
-    parts = [f"{emoji} *{fit(word, 24)}*", fit(type_label(job.job_type), 24)]
+    state = f"{emoji} *{fit(word, 24)}*" + (f" {code(error_code, 60)}" if error_code else "")
+    parts = [state, fit(type_label(job.job_type), 24)]
     return (
         " · ".join(p for p in (*parts, fit(job.title, title_cut, UNTITLED)) if p)
         + f"\n{code(job.job_id, id_cut)} · {created}"
@@ -77,6 +78,7 @@ def render_alert(
     watch_id: str,
     show_all_value: str | None,
     as_root: bool = False,
+    error_codes: Mapping[str, str] | None = None,
 ) -> Message:
     """A root alert in the channel, or a reply in its thread (``alert.kind``).
 
@@ -89,7 +91,7 @@ def render_alert(
     else:
         headline = _count(len(jobs), query).replace("new", "more new", 1)
     buttons_too = alert.kind == "root" or as_root
-    newest = list(jobs[:_SHOWN])
+    newest = list(jobs[:SHOWN])
     titles = ", ".join(fit(j.title, 40, UNTITLED) for j in newest[:3])
     text = fit(f"🚨 {headline} in {region}: {titles}", MAX_TEXT)
     for title_cut, id_cut in _CUTS:
@@ -102,7 +104,11 @@ def render_alert(
         if alert.storm:
             blocks.append(section(f"*By type and state*\n{_summary(jobs)}"))
             blocks.append(section(f"*Newest {len(newest)}*"))
-        blocks += [section(_job_line(job, title_cut, id_cut)) for job in newest]
+        codes = error_codes or {}
+        blocks += [
+            section(_job_line(job, title_cut, id_cut, codes.get(job.job_id or "")))
+            for job in newest
+        ]
         if len(jobs) > len(newest) and not alert.storm:
             blocks.append(context(f"… and {len(jobs) - len(newest):,} more"))
         buttons = []

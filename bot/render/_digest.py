@@ -201,9 +201,11 @@ def _row(stats: DigestStats, job_type: str | None, label: str, label_cut: int) -
 
 def _failure(job: FailedJob, title_cut: int, id_cut: int) -> str:
     when = date_token(job.create_time, "{ago}") if job.create_time else "time unknown"
+    why = f" {code(job.error_code, 60)}" if job.error_code else ""
+    where = f" · {fit(job.region, 40)}" if job.region else ""
     return (
-        f"{STATE_EMOJI[JobState.FAILED]} *{fit(job.title, title_cut, UNTITLED)}*\n"
-        f"{fit(job.job_type, 40, '?')} · {when} · {code(job.job_id, id_cut)}"
+        f"{STATE_EMOJI[JobState.FAILED]}{why} *{fit(job.title, title_cut, UNTITLED)}*\n"
+        f"{fit(job.job_type, 40, '?')} · {when} · {code(job.job_id, id_cut)}{where}"
     )
 
 

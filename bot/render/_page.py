@@ -10,14 +10,15 @@ job does not.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.button_value import details_block_id, details_value
 from bot.filters import format_query
-from bot.ice._enums import SortBy
-from bot.names import ACTION_NEXT, ACTION_REFRESH, ACTION_SHARE, COMMAND
+from bot.ice._enums import JobState, SortBy
+from bot.names import ACTION_DETAILS, ACTION_NEXT, ACTION_REFRESH, ACTION_SHARE, COMMAND
 from bot.query import DEFAULT_LIMIT, TYPE_LABELS, Query, window_words
 from bot.render._blocks import (
     MAX_SECTION,
@@ -30,10 +31,11 @@ from bot.render._blocks import (
     fits,
     header,
     pack,
+    plain,
     section,
 )
 from bot.render._jobs import UNTITLED, state_label, type_label, usable_time
-from bot.render._mrkdwn import age, clean, code, date_token, escape, fit
+from bot.render._mrkdwn import age, clean, code, date_token, escape, fit, truncate
 
 if TYPE_CHECKING:  # the models are for the lazy path only
     from bot.ice._models import SmartJob, SmartJobPage
@@ -58,6 +60,10 @@ class PageView:
     """``region:all``: each job's region, in the page's order (shown on its line)."""
     notes: tuple[str, ...] = ()
     """Said under the list: a region that failed, and what to do."""
+    back_value: str | None = None
+    """How Details gets back to this page (a short button value); None: no Details controls."""
+    error_codes: Mapping[str, str] = field(default_factory=dict)
+    """Failed jobs' ErrorCodes already known (no extra call), shown on their lines."""
 
 
 # --- words shared with the plain-text view --------------------------------------------------
@@ -144,6 +150,7 @@ class _Style:
     ident: int  # characters of the job id span, backticks included
     word: int = 24  # escaped characters of an unknown state or type word
     ago: str = " ago"  # after the relative age
+    details: bool = True  # a Details control per job (the tightest styles drop them)
 
 
 _STYLES: tuple[_Style, ...] = (
@@ -151,8 +158,30 @@ _STYLES: tuple[_Style, ...] = (
     _Style("compact", one_per_job=True, io=False, token=True, title=80, ident=66),
     _Style("packed", one_per_job=False, io=False, token=True, title=60, ident=42),
     _Style("lines", one_per_job=False, io=False, token=False, title=40, ident=36),
-    _Style("short", one_per_job=False, io=False, token=False, title=24, ident=36, word=16),
-    _Style("tiny", one_per_job=False, io=False, token=False, title=16, ident=34, word=10, ago=""),
+    _Style(
+        "lines-plain", one_per_job=False, io=False, token=False, title=40, ident=36, details=False
+    ),
+    _Style(
+        "short",
+        one_per_job=False,
+        io=False,
+        token=False,
+        title=24,
+        ident=36,
+        word=16,
+        details=False,
+    ),
+    _Style(
+        "tiny",
+        one_per_job=False,
+        io=False,
+        token=False,
+        title=16,
+        ident=34,
+        word=10,
+        ago="",
+        details=False,
+    ),
 )
 
 
@@ -174,6 +203,9 @@ def _job_text(job: SmartJob, style: _Style, view: PageView, region: str = "") ->
     kind = type_label(job.job_type)
     when = usable_time(job.create_time)
     state = f"{emoji} *{fit(word, style.word)}*"
+    known = view.error_codes.get(job.job_id or "") if job.job_state is JobState.FAILED else None
+    if known:
+        state += f" {code(known, 40)}"
     title = fit(job.title, style.title, UNTITLED)
     ident = code(job.job_id, style.ident)
     ago = f"{age(when, view.now)}{style.ago}" if when else "created: unknown"
@@ -190,17 +222,50 @@ def _job_text(job: SmartJob, style: _Style, view: PageView, region: str = "") ->
     return " · ".join(p for p in parts if p)
 
 
+DETAILS_PER_MENU = 5
+"""Slack's overflow menu holds at most five options: packed lines go five to a section."""
+
+
 def _job_blocks(jobs: Sequence[SmartJob], style: _Style, view: PageView) -> list[Block]:
     regions = view.job_regions or ("",) * len(jobs)
+    pairs = list(zip(jobs, regions, strict=False))
+    controls = style.details and view.back_value is not None and view.shared_by is None
     if style.one_per_job:
         blocks = []
-        for job, region in zip(jobs, regions, strict=False):
-            blocks.append(section(_job_text(job, style, view, region)))
+        for index, (job, region) in enumerate(pairs):
+            block = section(_job_text(job, style, view, region))
+            value = details_value(job.job_id or "", region or None) if controls else None
+            if value:
+                block["block_id"] = details_block_id(index, view.back_value)
+                block["accessory"] = button(ACTION_DETAILS, "Details", value)
+            blocks.append(block)
             if style.io and (io := _io(job)):
                 blocks.append(context(*io))
         return blocks
-    lines = [_job_text(job, style, view, r) for job, r in zip(jobs, regions, strict=False)]
-    return [section(text) for text in pack(lines, MAX_SECTION)]
+    if not controls:
+        lines = [_job_text(job, style, view, r) for job, r in pairs]
+        return [section(text) for text in pack(lines, MAX_SECTION)]
+    blocks = []
+    for start in range(0, len(pairs), DETAILS_PER_MENU):
+        group = pairs[start : start + DETAILS_PER_MENU]
+        block = section("\n".join(_job_text(job, style, view, r) for job, r in group))
+        options = [
+            {
+                "text": plain(truncate(f"Details: {clean(job.title) or UNTITLED}", 75)),
+                "value": value,
+            }
+            for job, region in group
+            if (value := details_value(job.job_id or "", region or None))
+        ]
+        if options:
+            block["block_id"] = details_block_id(start, view.back_value)
+            block["accessory"] = {
+                "type": "overflow",
+                "action_id": ACTION_DETAILS,
+                "options": options,
+            }
+        blocks.append(block)
+    return blocks
 
 
 # --- the page -------------------------------------------------------------------------------

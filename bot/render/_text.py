@@ -164,7 +164,8 @@ def render_digest_text(stats: DigestStats, *, region: str, tz: tzinfo = UTC) -> 
                 if job.create_time
                 else "time unknown"
             )
-            lines.append(f"  {when}  {_plain(job.job_type, 20)}  {_plain(job.job_id, 64)}")
+            why = f"  {_plain(job.error_code, 40)}" if job.error_code else ""
+            lines.append(f"  {when}  {_plain(job.job_type, 20)}  {_plain(job.job_id, 64)}{why}")
             lines.append(f"    {_plain(job.title, 100) or UNTITLED}")
     notes = _plain_notes(stats)
     if notes:

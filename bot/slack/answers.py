@@ -35,7 +35,7 @@ from bot.slack.delivery import Answer
 from bot.telemetry import IceFailed, PageServed
 
 if TYPE_CHECKING:
-    from bot.ice import SmartJobPage
+    from bot.ice import SmartJob, SmartJobPage
 
 log = logging.getLogger("bot.slack")
 
@@ -115,6 +115,8 @@ def _page(
             shared_by=shared_by,
             job_regions=found.job_regions,
             notes=found.notes,
+            back_value=back_value(where, found.refresh_value),
+            error_codes=services.known_errors(j.job_id for j in found.page.smart_job_list),
         )
         message = render_page(view)
     except IceTransportError as error:
@@ -126,6 +128,91 @@ def _page(
     services.emit(PageServed(len(found.page.smart_job_list), found.page.request_id))
     log.info("page served", extra={"ice_request_id": found.page.request_id})
     return Answer(message)
+
+
+BACK_ROOM: Final = 240
+"""Characters a way back may take: it rides in a block id (255) beside a short prefix."""
+
+
+def back_value(where: button_value.Decoded, refresh_value: str) -> str | None:
+    """The page as a short button value: its Refresh value, or the same page by number."""
+    if len(refresh_value) <= BACK_ROOM:
+        return refresh_value
+    try:
+        numbered = button_value.encode(where.query, None, where.page, cursors=where.cursors)
+    except button_value.ButtonValueError:
+        return None
+    return numbered if len(numbered) <= BACK_ROOM else None
+
+
+def details_answer(
+    services: Services,
+    job_id: str,
+    region: str | None,
+    back: button_value.Decoded | None,
+) -> Answer:
+    """One job's details; when ICE will not give them, what the list knew and why not.
+
+    ICE calls: one GetSmartHandleJob (per region tried, for ``/smartjobs job`` across
+    ICE_REGIONS); one ListSmartJobs more only when the details could not be had and the
+    job came from a list.
+    """
+    from bot.ice import IceJobNotFoundError
+    from bot.render import ice_error_headline
+    from bot.render._details import DetailsView, render_details
+
+    regions = (region,) if region else _regions_to_try(services, back)
+    details = None
+    problem: str | None = None
+    shown_region = regions[0]
+    for shown_region in regions:
+        try:
+            details = services.ice(shown_region).get_smart_handle_job(job_id)
+            break
+        except IceJobNotFoundError as error:
+            problem = f"{ice_error_headline(error)} ({error.code}). {error.hint}"
+            continue
+        except IceError as error:
+            services.emit(IceFailed(error.code, error.request_id))
+            problem = f"{ice_error_headline(error)} ({error.code}). {error.hint}"
+            break
+    else:
+        shown_region = regions[0]
+    if details is not None:
+        problem = None
+        if details.error_code:
+            services.remember_errors({job_id: details.error_code})
+    job = None if details is not None else _from_list(services, back, job_id)
+    view = DetailsView(
+        job_id=job_id,
+        region=shown_region,
+        now=services.now(),
+        job=job,
+        details=details,
+        problem=problem,
+        back_value=button_value.again(back) if back else None,
+    )
+    return Answer(render_details(view), ok=details is not None or job is not None)
+
+
+def _regions_to_try(services: Services, back: button_value.Decoded | None) -> tuple[str, ...]:
+    if back is not None and back.query.region not in (None, ALL_REGIONS):
+        return (str(back.query.region),)
+    return regions_of(Query(region=ALL_REGIONS), services.settings)
+
+
+def _from_list(
+    services: Services, back: button_value.Decoded | None, job_id: str
+) -> SmartJob | None:
+    """The job as the page it was listed on shows it (one ListSmartJobs), if it came from one."""
+    if back is None:
+        return None
+    try:
+        found = _fetch(services, back, None)
+    except Exception:  # what the list knew is a nicety; the problem line already says why
+        log.warning("the page behind a Details click could not be read again", exc_info=True)
+        return None
+    return next((j for j in found.page.smart_job_list if j.job_id == job_id), None)
 
 
 def _fetch(services: Services, where: button_value.Decoded, deadline: float | None) -> _Fetched:
@@ -217,8 +304,14 @@ def digest_answer(services: Services, query: Query) -> Answer:
         show_failed = button_value.show_failed(
             window, named or (ALL_REGIONS if len(regions) > 1 else None), until=now
         )
+        from bot.digest.delivery import with_error_codes
+
+        stats = with_error_codes(combine(counted), services.ice, regions[0])
+        services.remember_errors(
+            {f.job_id: f.error_code for f in stats.newest_failures if f.error_code}
+        )
         message = render_digest(
-            combine(counted),
+            stats,
             region=", ".join(regions),
             show_failed_value=show_failed,
             by_region=by_region if len(regions) > 1 else None,

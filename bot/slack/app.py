@@ -19,7 +19,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.slack import access, commands, digest, pages, watch
+from bot.slack import access, commands, details, digest, pages, watch
 
 
 def create_app(
@@ -56,6 +56,7 @@ def create_app(
     commands.register(app)
     pages.register(app)
     watch.register(app)
+    details.register(app)
     commands.register_fallback(app)
     app.action(re.compile(".*"))(ack_any_other)
     return app

@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from bot import button_value
-from bot.ice._enums import SortBy
+from bot.ice._enums import JobState, SortBy
 from bot.ice._errors import IceError
+from bot.lookup import error_codes
 from bot.query import Query
 from bot.render._alerts import render_alert
 from bot.slack.delivery import PERMANENT, SlackPostError, post_message, update_message
-from bot.watch.model import Alert, Watch, after, plan
+from bot.watch.model import SHOWN, Alert, Watch, after, plan
 from bot.watch.store import WatchStore
 
 if TYPE_CHECKING:
@@ -111,7 +112,9 @@ def poll(
         for watch in group:
             wanted = watch.parsed.job_type
             mine = [j for j in jobs if wanted is None or j.job_type == wanted]
-            _deliver(store, slack, watch, mine, region, now=now, lookback=lookback, report=report)
+            _deliver(
+                store, slack, ice, watch, mine, region, now=now, lookback=lookback, report=report
+            )
     return report
 
 
@@ -141,6 +144,7 @@ def _scans(watches: list[Watch], default_region: str) -> list[tuple[str, Query, 
 def _deliver(
     store: WatchStore,
     slack: WebClient,
+    ice: Callable[[str], IceClient],
     watch: Watch,
     jobs: list[SmartJob],
     region: str,
@@ -160,8 +164,19 @@ def _deliver(
     assert alert is not None
     query = watch.parsed
     show_all = _show_all(query, region, lookback, now)
+    failed = [
+        (j.job_id, region)
+        for j in alert.jobs[:SHOWN]
+        if j.job_id and j.job_state is JobState.FAILED
+    ]
+    codes = error_codes(ice, failed)
     message = render_alert(
-        alert, query=query, region=region, watch_id=watch.id, show_all_value=show_all
+        alert,
+        query=query,
+        region=region,
+        watch_id=watch.id,
+        show_all_value=show_all,
+        error_codes=codes,
     )
     try:
         thread = watch.incident_ts if alert.kind == "thread" else None
@@ -186,7 +201,7 @@ def _deliver(
     report.jobs_alerted += len(claimed)
     store.save(after(watch, alert, ts, now))
     if alert.kind == "thread" and watch.incident_ts:
-        _raise_root_count(slack, watch, alert, query, region, show_all)
+        _raise_root_count(slack, watch, alert, query, region, show_all, codes)
 
 
 def _raise_root_count(
@@ -196,11 +211,18 @@ def _raise_root_count(
     query: Query,
     region: str,
     show_all: str | None,
+    codes: Mapping[str, str],
 ) -> None:
     """The root's header says the incident's total; a failure here costs nothing but that."""
     assert watch.incident_ts is not None
     face = render_alert(
-        alert, query=query, region=region, watch_id=watch.id, show_all_value=show_all, as_root=True
+        alert,
+        query=query,
+        region=region,
+        watch_id=watch.id,
+        show_all_value=show_all,
+        as_root=True,
+        error_codes=codes,
     )
     with contextlib.suppress(SlackPostError):  # logged; the thread reply itself went out
         update_message(slack, watch.channel, watch.incident_ts, face, what="watch alert count")
