@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
+from bot import filters
 from bot.filters import ALL_REGIONS, FilterError, format_query, parse
 from bot.ice._enums import JobState
 from bot.ice._regions import REGIONS
@@ -190,17 +191,13 @@ def show_failed(window: timedelta, region: str | None, until: datetime | None = 
 
 MAX_OPTION_VALUE = 150  # Slack's limit on an overflow option's value
 MAX_BLOCK_ID = 255
-_JOB_ID_SHAPE = 128
 
 
 def details_value(job_id: str, region: str | None) -> str | None:
     """``{"j":"<JobId>","r":"cn-beijing"}``, or None for an id no control can carry."""
-    if (
-        not job_id
-        or len(job_id) > _JOB_ID_SHAPE
-        or not job_id.isascii()
-        or not job_id.isprintable()
-    ):
+    try:
+        job_id = filters.job_id(job_id)
+    except FilterError:
         return None
     value = _dumps({"j": job_id, **({"r": region} if region else {})})
     return value if len(value) <= MAX_OPTION_VALUE else None
@@ -216,12 +213,12 @@ def decode_details(value: str) -> tuple[str, str | None]:
         data = None
     if not isinstance(data, dict) or not set(data) <= {"j", "r"}:
         raise ButtonValueError(_STALE)
-    job_id, region = data.get("j"), data.get("r")
-    if not isinstance(job_id, str) or details_value(job_id, None) is None:
+    job, region = data.get("j"), data.get("r")
+    if not isinstance(job, str) or details_value(job, None) is None:
         raise ButtonValueError(_STALE)
     if region is not None and (not isinstance(region, str) or region not in REGIONS):
         raise ButtonValueError(_STALE)
-    return job_id, region
+    return job, region
 
 
 def details_block_id(index: int, back: str | None) -> str:

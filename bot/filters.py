@@ -449,15 +449,29 @@ _TAKES: dict[str, tuple[set[str], str]] = {
 }
 
 
+def job_id(text: str) -> str:
+    """A JobId as ICE's look (what ``job`` takes, what a Details control carries), or
+    FilterError."""
+    if not isinstance(text, str) or not _JOB_ID.fullmatch(text):
+        shown = _shown(text) if isinstance(text, str) else "?"
+        raise FilterError(f'"{shown}" is not a job id.', word=str(text)[:40])
+    return text
+
+
 def _job(words: list[str]) -> Query:
+    """``job <JobId> [region:…]``: the id first, a region optionally after it."""
+    where: str | None = None
+    if len(words) == 3 and words[2].casefold().startswith("region:"):
+        where = _region(words[2].casefold().removeprefix("region:"), words[2][7:])
+        if where == ALL_REGIONS:
+            where = None  # every region is what `job` tries without one
+        words = words[:2]
     if len(words) != 2:
         raise FilterError(
             f'"{words[0]}" takes one job id, e.g. {COMMAND} job 88c6ca184c0e47098a5b665e2a126797.',
             word=words[0],
         )
-    if not _JOB_ID.fullmatch(words[1]):
-        raise FilterError(f'"{_shown(words[1])}" is not a job id.', word=words[1])
-    return Query(action="job", target=words[1])
+    return Query(action="job", target=job_id(words[1]), region=where)
 
 
 def _unwatch(words: list[str]) -> Query:
@@ -486,7 +500,8 @@ def format_query(query: Query) -> str:
     if query.action == "help":
         return "help"
     if query.action in ("job", "unwatch"):
-        return " ".join(p for p in (query.action, query.target) if p)
+        where = f"region:{query.region}" if query.region else None
+        return " ".join(p for p in (query.action, query.target, where) if p)
     parts: list[str] = [query.action] if query.action != "list" else []
     if query.state is not None:
         parts.append(STATE_WORDS[query.state][0])

@@ -43,6 +43,20 @@ def _button(element: dict[str, Any], action_ids: list[str]) -> None:
     action_ids.append(element["action_id"])
 
 
+def _accessory(element: dict[str, Any], action_ids: list[str]) -> None:
+    """A section's accessory: a button, or an overflow menu of two to five options."""
+    if element["type"] != "overflow":
+        _button(element, action_ids)
+        return
+    options = element["options"]
+    assert 1 <= len(options) <= 5
+    for option in options:
+        assert option["text"]["type"] == "plain_text"
+        assert 1 <= slack_len(option["text"]["text"]) <= 75
+        assert 1 <= slack_len(option["value"]) <= 150
+    action_ids.append(element["action_id"])
+
+
 def assert_block_kit_limits(message: Message) -> None:
     """Slack's documented limits (and the ~13k total) for one message."""
     blocks = message["blocks"]
@@ -51,6 +65,9 @@ def assert_block_kit_limits(message: Message) -> None:
     assert 1 <= len(blocks) <= 50
     assert blocks_chars(blocks) <= 13_000
     action_ids: list[str] = []
+    block_ids = [block["block_id"] for block in blocks if "block_id" in block]
+    assert all(1 <= len(block_id) <= 255 for block_id in block_ids)
+    assert len(block_ids) == len(set(block_ids)), "block ids are unique in a message"
     for block in blocks:
         kind = block["type"]
         if kind == "header":
@@ -62,7 +79,7 @@ def assert_block_kit_limits(message: Message) -> None:
             assert block["text"]["text"].strip()
             assert len(block.get("fields", [])) <= 10
             if "accessory" in block:
-                _button(block["accessory"], action_ids)
+                _accessory(block["accessory"], action_ids)
         elif kind == "context":
             assert 1 <= len(block["elements"]) <= 10
             for element in block["elements"]:

@@ -603,6 +603,12 @@ def page_views(draw: st.DrawFn, job_lists: st.SearchStrategy[list[dict[str, Any]
         page_number=draw(st.integers(1, 10**6)),
         next_value=draw(maybe(VALUES)),
         refresh_value=draw(st.one_of(st.just(""), VALUES)),
+        back_value=draw(maybe(VALUES)),  # with it, every job gets a Details control
+        error_codes={  # codes already known for some of its failed jobs, odd ones too
+            job.job_id: draw(long_text(100))
+            for job in page.smart_job_list
+            if job.job_id and draw(st.booleans())
+        },
         shared_by=draw(
             maybe(st.one_of(st.from_regex(r"U[A-Z0-9]{8,10}", fullmatch=True), long_text(30)))
         ),

@@ -182,6 +182,11 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true", help="print the page as JSON")
     q.add_argument("--token", help="a NextToken from a previous page")
 
+    j = command("job", _job, help="one job's details: why it failed, its input, output, result")
+    j.add_argument("job_id", metavar="JOB_ID", help="the job id a list shows")
+    j.add_argument("--json", action="store_true", help="print GetSmartHandleJob's answer as JSON")
+    j.add_argument("--region", help="the job's region (default: ICE_REGION)")
+
     e = command("emulator", _emulator, help="run the local ICE emulator")
     e.add_argument("--port", type=_port, default=8787)
     e.add_argument("--jobs", type=_count, default=500, help="how many jobs to generate")
@@ -235,6 +240,13 @@ def _query(args: argparse.Namespace) -> int:
         return 0
     if query.action == "digest":
         return _print_digest(query)
+    if query.action == "job":
+        return _print_job(str(query.target), query, as_json=args.json)
+    if query.action != "list":
+        raise CliError(
+            f"{query.action} is a Slack command: type /smartjobs {' '.join(args.filters)} in a"
+            f" channel ({CLI} watch list shows the watches)"
+        )
     with _client(query) as client:
         page = fetch_page(client, query, args.token, now=datetime.now(UTC))
         if args.json:
@@ -251,6 +263,35 @@ def _query(args: argparse.Namespace) -> int:
         if page.next_token:
             words = " ".join(args.filters)
             print(f"\nNext page: {QUERY} {words} --token {_shell_word(page.next_token)}")
+    return 0
+
+
+def _job(args: argparse.Namespace) -> int:
+    from bot.policy import parse_allowed
+
+    try:
+        job_id = filters.job_id(args.job_id)
+    except filters.FilterError as error:
+        raise CliError(f"{error} Give one id as a list shows it: {CLI} job JOB_ID") from None
+    query = parse_allowed(f"region:{args.region}" if args.region else "")
+    return _print_job(job_id, query, as_json=args.json)
+
+
+def _print_job(job_id: str, query: Query, *, as_json: bool) -> int:
+    from bot.render import render_details_text
+
+    with _client(query) as client:
+        details = client.get_smart_handle_job(job_id)
+        if as_json:
+            print(json.dumps(details.to_json(), indent=2, ensure_ascii=False))
+            return 0
+        now = datetime.now(UTC)
+        print(
+            render_details_text(
+                details, job_id=job_id, region=client.region, now=now, tz=_local_tz()
+            ),
+            end="",
+        )
     return 0
 
 

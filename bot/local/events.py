@@ -63,8 +63,15 @@ def block_actions_payload(
     channel_id: str = "C0DEMO",
     user_id: str = "U0DEMO",
     block_id: str = "actions",
+    element: str = "button",
 ) -> dict[str, Any]:
-    """A button click's ``block_actions`` payload, as Slack sends it (HTTP and Socket Mode)."""
+    """A button click's ``block_actions`` payload, as Slack sends it (HTTP and Socket Mode);
+    with ``element="overflow"``, the choice of an overflow menu's option ``value``."""
+    chosen: dict[str, Any] = (
+        {"value": value}
+        if element == "button"
+        else {"selected_option": {"text": {"type": "plain_text", "text": "…"}, "value": value}}
+    )
     return {
         "type": "block_actions",
         "user": {"id": user_id, "username": "oncall", "team_id": team_id},
@@ -81,8 +88,8 @@ def block_actions_payload(
             {
                 "action_id": action_id,
                 "block_id": block_id,
-                "type": "button",
-                "value": value,
+                "type": element,
+                **chosen,
                 "action_ts": f"{time.time():.6f}",
             }
         ],

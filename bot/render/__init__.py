@@ -18,7 +18,7 @@ from bot.render._messages import (
     unexpected_error_message,
 )
 from bot.render._page import PageView, render_page
-from bot.render._text import render_digest_text, render_page_text
+from bot.render._text import render_details_text, render_digest_text, render_page_text
 
 __all__ = [
     "Message",
@@ -27,6 +27,7 @@ __all__ = [
     "ice_error_headline",
     "ice_error_message",
     "not_allowed_message",
+    "render_details_text",
     "render_digest",
     "render_digest_failure",
     "render_digest_text",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from bot.ice._enums import JobState, JobType
 from bot.names import ACTION_BACK
 from bot.render._blocks import (
     MAX_TEXT,
@@ -69,12 +70,17 @@ def _when(label: str, when: datetime | None) -> str:
     return f"*{label}* {date_token(shown)}" if shown else f"*{label}* unknown"
 
 
-def _facts(view: DetailsView, job: SmartJob | None) -> str:
+def _facts(view: DetailsView, job: SmartJob | None, state: JobState | str | None) -> str:
     kind = type_label(job.job_type) if job else ""
+    odd_state = clean(state) if state is not None and not isinstance(state, JobState) else ""
     lines = [
         " · ".join(
             p
-            for p in (f"*Type* {fit(kind, 40)}" if kind else "", f"*Region* {fit(view.region, 40)}")
+            for p in (
+                f"*State* {code(odd_state, 40)}" if odd_state else "",
+                f"*Type* {fit(kind, 40)}" if kind else "",
+                f"*Region* {fit(view.region, 40)}",
+            )
             if p
         ),
         f"*Job id* {code(view.job_id, 140)}",
@@ -99,17 +105,28 @@ def _blocks(view: DetailsView, json_cut: int, message_cut: int) -> list[Block]:
         details.state if details and details.state is not None else (job.job_state if job else None)
     )
     emoji, word = state_label(state)
-    kind = type_label(job.job_type) if job else ""
+    kind = job.job_type if job else None
     blocks: list[Block] = [
-        header(f"{emoji} {word} {kind} job".replace("  ", " ")),
+        header(  # plain text: only the words we know, odd values are in the facts below
+            " ".join(
+                p
+                for p in (
+                    emoji,
+                    word if isinstance(state, JobState) else "",
+                    type_label(kind) if isinstance(kind, JobType) else "",
+                    "job",
+                )
+                if p
+            )
+        ),
         section(f"*{fit(job.title if job else None, 200, UNTITLED)}*"),
     ]
     if details is not None and (details.error_code or details.error_message):
         why = f":rotating_light: *Why it failed* {code(details.error_code, 80, 'no code')}"
         if clean(details.error_message):
-            why += f"\n>{fit(details.error_message, message_cut)}"
+            why += f"\n{fit(details.error_message, message_cut)}"
         blocks.append(section(why))
-    blocks.append(section(_facts(view, job)))
+    blocks.append(section(_facts(view, job, state)))
     if details is not None and details.job_result is not None:
         result = details.job_result
         lines = []

@@ -122,6 +122,15 @@ def fit_plain(text: str | None, limit: int, empty: str = "") -> str:
     return raw if len(raw) <= limit else cut(raw, limit, lambda _: 1)
 
 
+def label(text: str | None, limit: int, empty: str = "") -> str:
+    """Job data in a plain_text label (a menu option): cleaned, cut, and without ``<>&``,
+    which Slack's plain text has no escape for; the full value is in the mrkdwn beside it."""
+    return fit_plain((text or "").translate(_NO_MARKUP), limit, empty)
+
+
+_NO_MARKUP = str.maketrans({"<": "‹", ">": "›", "&": "+"})
+
+
 def code(text: str | None, limit: int, empty: str = "?") -> str:
     """An inline code span of job data (ids), ``limit`` counting the backticks."""
     return f"`{fit(text, max(limit - 2, 1), empty)}`"

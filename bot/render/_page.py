@@ -35,7 +35,7 @@ from bot.render._blocks import (
     section,
 )
 from bot.render._jobs import UNTITLED, state_label, type_label, usable_time
-from bot.render._mrkdwn import age, clean, code, date_token, escape, fit, truncate
+from bot.render._mrkdwn import age, clean, code, date_token, escape, fit, label
 
 if TYPE_CHECKING:  # the models are for the lazy path only
     from bot.ice._models import SmartJob, SmartJobPage
@@ -251,7 +251,7 @@ def _job_blocks(jobs: Sequence[SmartJob], style: _Style, view: PageView) -> list
         block = section("\n".join(_job_text(job, style, view, r) for job, r in group))
         options = [
             {
-                "text": plain(truncate(f"Details: {clean(job.title) or UNTITLED}", 75)),
+                "text": plain(f"Details: {label(job.title, 66, UNTITLED)}"),
                 "value": value,
             }
             for job, region in group

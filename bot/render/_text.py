@@ -22,6 +22,7 @@ from bot.render._page import PageView, broader, count_phrase, summary
 
 if TYPE_CHECKING:
     from bot.digest.scan import DigestStats
+    from bot.ice import SmartHandleJob
     from bot.ice._models import SmartJob
 
 _TITLE = 80
@@ -37,6 +38,12 @@ def _detail(job: SmartJob, region: str) -> str:
     parts = [f"id {fit_plain(job.job_id, 100, '?')}"]
     if region:
         parts.append(f"region {fit_plain(region, 40)}")
+    return "  ".join([*parts, *_io(job)])
+
+
+def _io(job: SmartJob) -> list[str]:
+    """``in …`` and ``out …``, when the service said where the job read and wrote."""
+    parts = []
     if job.input_config and fit_plain(job.input_config.input_file, 1):
         parts.append(f"in {fit_plain(job.input_config.input_file, 300)}")
     out = job.output_config
@@ -45,7 +52,7 @@ def _detail(job: SmartJob, region: str) -> str:
             "out "
             + "/".join(p for p in (fit_plain(out.bucket, 100), fit_plain(out.object, 300)) if p)
         )
-    return "  ".join(parts)
+    return parts
 
 
 def _fit_columns(text: str, columns: int) -> str:
@@ -110,6 +117,52 @@ def render_page_text(view: PageView, *, tz: tzinfo = UTC) -> str:
     lines.append("")
     lines.append("More on the next page." if view.next_value else "End of list.")
     return "\n".join(lines) + "\n"
+
+
+# --- one job's details ----------------------------------------------------------------------
+
+
+def render_details_text(
+    details: SmartHandleJob, *, job_id: str, region: str, now: datetime, tz: tzinfo = UTC
+) -> str:
+    """``smartjobs job``: why it failed first, then what it is, where it read and wrote."""
+    job = details.job_info
+    _, word = state_label(details.state)
+    kind = fit_plain(type_label(job.job_type), _COLUMN) if job else ""
+    lines = [
+        " ".join(p for p in (word, kind, "job") if p),
+        _fit_columns(fit_plain(job.title if job else None, _TITLE, UNTITLED), COLUMNS),
+    ]
+    if details.error_code or fit_plain(details.error_message, 1):
+        lines += ["", f"Why it failed: {fit_plain(details.error_code, 80) or 'no code'}"]
+        lines += _indented(fit_plain(details.error_message, 600))
+    lines += ["", f"id        {fit_plain(job_id, 128)}", f"region    {fit_plain(region, 40)}"]
+    if job is not None:
+        for label, when in (("created", job.create_time), ("modified", job.modified_time)):
+            local, ago = _when(usable_time(when), now, tz)
+            lines.append(f"{label:<10}{local} ({ago})" if local != "-" else f"{label:<10}unknown")
+        for part in _io(job):  # "in …", "out …"
+            where, _, shown = part.partition(" ")
+            lines.append(_fit_columns(f"{where + 'put':<10}{shown}", COLUMNS))
+    result = details.job_result
+    if result is not None and fit_plain(result.media_id, 1):
+        lines.append(f"media id  {fit_plain(result.media_id, 120)}")
+    if result is not None and fit_plain(result.media_url, 1):
+        lines.append(f"media url {fit_plain(result.media_url, 500)}")
+    for label, raw in (
+        ("Editing config:", job.editing_config if job else None),
+        ("User data:", details.user_data),
+        ("Output:", details.output),
+    ):
+        if fit_plain(raw, 1):
+            lines += ["", label, *_indented(fit_plain(raw, 400))]
+    return "\n".join(lines) + "\n"
+
+
+def _indented(text: str) -> list[str]:
+    return textwrap.wrap(
+        text, COLUMNS, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+    )
 
 
 # --- the digest -----------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def ack_job(ack: Ack) -> None:
 def run_job(command: dict[str, Any], respond: Respond, services: Services) -> None:
     query = parse_allowed(command.get("text", ""), services.settings)
     services.emit(CommandRun("job"))
-    reply(respond, details_answer(services, str(query.target), None, None))
+    reply(respond, details_answer(services, str(query.target), query.region, None))
 
 
 def register(app: App) -> None:
