@@ -71,7 +71,8 @@ def run_watch_poll(rt: Runtime) -> dict[str, Any]:
         report.jobs_alerted,
         len(report.failed),
     )
-    return {"statusCode": 200, "body": f"{report.alerts} alerts"}
+    plural = "" if report.alerts == 1 else "s"
+    return {"statusCode": 200, "body": f"{report.alerts} alert{plural}"}
 
 
 def run_digest(rt: Runtime, event: Mapping[str, Any], context: Any) -> dict[str, Any]:

@@ -119,12 +119,16 @@ def test_digest_post_without_a_channel_is_a_clear_error(
     assert "DIGEST_CHANNEL" in capsys.readouterr().err
 
 
-def test_demo_shows_two_pages_through_the_real_handler(capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_shows_a_page_the_next_a_job_and_back_through_the_real_handler(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["demo", "--no-input", "failed", "asr"]) == 0
     out = capsys.readouterr().out
     assert "ack: HTTP 200" in out
-    assert out.count("Failed ASR jobs") == 2
-    assert "[pressed Next page]" in out
+    pressed = [line for line in out.splitlines() if line.startswith("[pressed")]
+    assert pressed == ["[pressed Next page]", "[pressed Details]", "[pressed Back to list]"]
+    assert out.count("Failed ASR jobs") == 3, "the first page, the second, the second again"
+    assert "Why it failed" in out
     assert "Traceback" not in out
 
 

@@ -166,7 +166,7 @@ def test_a_new_failure_alerts_once(local: LocalDeployment, clock: Clock) -> None
     watch(local)
     fail_now(local, 7001, title="<!channel> ASR broke")
     clock.at += timedelta(minutes=5)
-    assert poll(local)["body"] == "1 alerts"
+    assert poll(local)["body"] == "1 alert"
     alert = channel_posts(local)[-1].body
     assert alert["text"].startswith("🚨 1 new failed ASR job in cn-shanghai")
     blocks = json.dumps(ensure_ascii=False, obj=alert["blocks"])
@@ -184,7 +184,7 @@ def test_an_old_job_that_fails_late_alerts_now(local: LocalDeployment, clock: Cl
     late = next(j for j in local.ice.jobs if j["JobId"] == f"{900:032x}")
     late["JobState"] = "Failed"  # five hours after it was created
     clock.at += timedelta(minutes=5)
-    assert poll(local)["body"] == "1 alerts"
+    assert poll(local)["body"] == "1 alert"
     assert f"{900:032x}" in json.dumps(
         ensure_ascii=False, obj=channel_posts(local)[-1].body["blocks"]
     )
@@ -226,7 +226,7 @@ def test_a_storm_is_one_summary(local: LocalDeployment, clock: Clock) -> None:
     for n in range(25):
         fail_now(local, 8000 + n, job_type=["ASR", "TextToSpeech"][n % 2])
     clock.at += timedelta(minutes=5)
-    assert poll(local)["body"] == "1 alerts"
+    assert poll(local)["body"] == "1 alert"
     alert = channel_posts(local)[-1].body
     blocks = json.dumps(ensure_ascii=False, obj=alert["blocks"])
     assert alert["text"].startswith("🚨 25 new failed jobs")
@@ -263,7 +263,7 @@ def test_a_slack_refusal_leaves_the_jobs_for_the_next_poll(
     local.slack.api_replies["chat.postMessage"] = [{"status": 503}]
     assert poll(local)["body"] == "0 alerts"
     clock.at += timedelta(minutes=5)
-    assert poll(local)["body"] == "1 alerts"
+    assert poll(local)["body"] == "1 alert"
     assert f"{7001:032x}" in json.dumps(
         ensure_ascii=False, obj=channel_posts(local)[-1].body["blocks"]
     )
@@ -302,7 +302,7 @@ def test_mute_silences_an_hour(local: LocalDeployment, clock: Clock) -> None:
     assert poll(local)["body"] == "0 alerts"
     fail_now(local, 7003)
     clock.at += timedelta(hours=1)
-    assert poll(local)["body"] == "1 alerts"
+    assert poll(local)["body"] == "1 alert"
     blocks = json.dumps(ensure_ascii=False, obj=channel_posts(local)[-1].body["blocks"])
     assert f"{7003:032x}" in blocks and f"{7002:032x}" not in blocks
 
@@ -383,3 +383,35 @@ def test_claims_are_taken_over_when_their_poll_died(
     store.release("w1", ["c"])
     assert store.claim("w1", ["c"], now=START + timedelta(minutes=12), until=later) == ["c"]
     assert store.remove("w1") and store.watches() == []
+
+
+# -- smartjobs demo watch -----------------------------------------------------------------------
+
+
+def test_the_watch_demo_sets_a_watch_and_prints_the_alerts_it_posts() -> None:
+    from bot.local.watch_demo import run_watch_demo
+
+    lines: list[str] = []
+    assert run_watch_demo([], interactive=False, out=lines.append) == 0
+    printed = "\n".join(lines)
+    assert "is watching failed jobs here" in printed, "the announcement in the channel"
+    assert "new failed job" in printed and "[#on-call, in the alert's thread]" in printed
+    late = next(line for line in lines if "fails now" in line)
+    assert "created" in late and " h ago" in late, "a long job's late failure"
+    assert "$ /smartjobs watches" in printed and "1 watch here" in printed
+    assert "Traceback" not in printed
+
+
+def test_the_watch_demo_takes_filters_and_stops_when_asked() -> None:
+    from bot.local.watch_demo import run_watch_demo
+
+    lines: list[str] = []
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt)
+        return "q"
+
+    assert run_watch_demo(["failed", "tts"], interactive=True, out=lines.append, ask=ask) == 1
+    assert "watching failed TextToSpeech jobs here" in "\n".join(lines)
+    assert len(asked) == 1, "q stops before the first poll"

@@ -214,8 +214,12 @@ def _parser() -> argparse.ArgumentParser:
         help="connect to Slack over Socket Mode with SLACK_APP_TOKEN (xapp-…): no public URL",
     )
 
-    d = command("demo", _demo, help="the whole bot end to end on the embedded emulator")
-    d.add_argument("filters", nargs="*", help="default: failed asr")
+    d = command(
+        "demo",
+        _demo,
+        help="the whole bot end to end on the embedded emulator; `demo watch`: alerts",
+    )
+    d.add_argument("filters", nargs="*", help="default: failed asr; watch [filters]: a watch")
     d.add_argument("--no-input", action="store_true", help="never prompt; press Next page once")
 
     w = command("watch", _watch, help="one watch poll (posts alerts to Slack), or list the watches")
@@ -400,8 +404,12 @@ def _serve_socket() -> int:
 def _demo(args: argparse.Namespace) -> int:
     from bot.local.demo import is_interactive, run_demo
 
-    text = " ".join(args.filters) or "failed asr"
-    return run_demo(text, interactive=is_interactive() and not args.no_input)
+    interactive = is_interactive() and not args.no_input
+    if args.filters[:1] == ["watch"]:
+        from bot.local.watch_demo import run_watch_demo
+
+        return run_watch_demo(args.filters[1:], interactive=interactive)
+    return run_demo(" ".join(args.filters) or "failed asr", interactive=interactive)
 
 
 def _watch(args: argparse.Namespace) -> int:

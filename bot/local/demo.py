@@ -28,7 +28,7 @@ from bot.local import (
     sign_slack,
     slash_command_body,
 )
-from bot.names import ACTION_NEXT, ACTION_REFRESH
+from bot.names import ACTION_BACK, ACTION_DETAILS, ACTION_NEXT, ACTION_REFRESH
 from bot.render._slack_text import find_button, message_to_text
 
 DEMO_SIGNING_SECRET = "smartjobs-demo-signing-secret"  # noqa: S105 - public demo value
@@ -99,7 +99,7 @@ class LocalDeployment:
 
     def answers(self, url: str) -> list[dict[str, Any]]:
         """What the user saw, in order: a message in the ack itself, then the response_url's."""
-        return _ack_message(self.acks.get(url)) + [post.body for post in self.slack.to(url)]
+        return ack_message(self.acks.get(url)) + [post.body for post in self.slack.to(url)]
 
 
 @contextmanager
@@ -149,6 +149,16 @@ def local_deployment(
                     os.environ[key] = value
 
 
+_KEYS: dict[str, tuple[str, str]] = {
+    "n": (ACTION_NEXT, "Next page"),
+    "d": (ACTION_DETAILS, "Details"),
+    "b": (ACTION_BACK, "Back to list"),
+    "r": (ACTION_REFRESH, "Refresh"),
+}
+_SCRIPT = ("n", "d", "b")
+"""Without a terminal: Next page, the first job's Details, Back to list; then quit."""
+
+
 def run_demo(
     text: str,
     *,
@@ -156,7 +166,8 @@ def run_demo(
     out: Callable[[str], None] = print,
     ask: Callable[[str], str] = input,
 ) -> int:
-    """A slash command, then Next page / Refresh as asked; every answer printed as Slack shows it."""
+    """A slash command, then the buttons as asked (Next page, Details, Back to list,
+    Refresh); every answer printed as Slack shows it."""
     with local_deployment(untidy=DEMO_UNTIDY_RATE) as local:
         out(
             f"ICE emulator at {local.ice.url} ({len(local.ice.jobs)} jobs); "
@@ -170,26 +181,22 @@ def run_demo(
             out("  (no answer reached Slack: see the log lines above)")
             return 1
         for message in answers:
-            out(_indent(message_to_text(message)))
+            out(indent(message_to_text(message)))
         presses = 0
-        while find_button(message, ACTION_NEXT) or find_button(message, ACTION_REFRESH):
-            choice = _choose(
-                interactive, presses, ask, has_next=bool(find_button(message, ACTION_NEXT))
-            )
+        while offered := _offered(message):
+            choice = _choose(interactive, presses, ask, offered)
             if choice == "q":
                 return 0
-            action = ACTION_REFRESH if choice == "r" else ACTION_NEXT
-            value = find_button(message, action)
-            assert value is not None  # _choose offers only the buttons there are
-            out(f"\n[pressed {'Refresh' if action == ACTION_REFRESH else 'Next page'}]")
-            url, ack, ms = local.press(action, value)
+            action, label = _KEYS[choice]
+            out(f"\n[pressed {label}]")
+            url, ack, ms = local.press(action, **offered[choice])
             out(f"  ack: HTTP {ack['statusCode']} in {ms:.0f} ms")
             answers = local.answers(url)
             if not answers:
                 out("  (no answer reached Slack: see the log lines above)")
                 return 1
             for answer in answers:
-                out(_indent(message_to_text(answer)))
+                out(indent(message_to_text(answer)))
                 if answer.get("replace_original", True) is not False:
                     message = answer  # an error arrives beside the list, which stays
             presses += 1
@@ -197,22 +204,46 @@ def run_demo(
         return 0
 
 
-def _choose(interactive: bool, presses: int, ask: Callable[[str], str], *, has_next: bool) -> str:
-    """n, r or q; anything else asks again. Without a terminal: Next page once, then quit."""
+def _offered(message: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The keys this message's buttons answer to, each with what pressing it sends."""
+    offered: dict[str, dict[str, str]] = {}
+    for key, (action, _) in _KEYS.items():
+        if (value := find_button(message, action)) is not None:
+            offered[key] = {"value": value}
+    for block in message.get("blocks") or []:  # the first job's Details control
+        accessory = block.get("accessory") or {}
+        if accessory.get("action_id") == ACTION_DETAILS:
+            overflow = accessory.get("type") == "overflow"
+            value = accessory["options"][0]["value"] if overflow else accessory.get("value")
+            offered["d"] = {
+                "value": str(value),
+                "block_id": str(block.get("block_id", "")),
+                "element": "overflow" if overflow else "button",
+            }
+            break
+    return offered
+
+
+def _choose(
+    interactive: bool, presses: int, ask: Callable[[str], str], offered: dict[str, Any]
+) -> str:
+    """A key of ``offered`` or q; anything else asks again. Without a terminal: the script."""
     if not interactive:
-        return "n" if presses == 0 and has_next else "q"
-    options = {"r", "q"} | ({"n"} if has_next else set())
-    prompt = "\n" + ("[n]ext page, " if has_next else "") + "[r]efresh, [q]uit > "
+        wanted = _SCRIPT[presses] if presses < len(_SCRIPT) else "q"
+        return wanted if wanted in offered else "q"
+    words = {"n": "[n]ext page", "d": "[d]etails of the first job", "b": "[b]ack to list"}
+    words["r"] = "[r]efresh"
+    prompt = "\n" + ", ".join(words[k] for k in _KEYS if k in offered) + ", [q]uit > "
     while True:
         try:
             choice = ask(prompt).strip().lower()
         except EOFError:
             return "q"
-        if choice in options:
+        if choice in offered or choice == "q":
             return choice
 
 
-def _ack_message(ack: dict[str, Any] | None) -> list[dict[str, Any]]:
+def ack_message(ack: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The message an ack's body carries (help, an error, a page answered inline), if any."""
     try:
         answered = json.loads((ack or {}).get("body") or "")
@@ -221,7 +252,7 @@ def _ack_message(ack: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [answered] if isinstance(answered, dict) and answered.get("blocks") else []
 
 
-def _indent(text: str) -> str:
+def indent(text: str) -> str:
     return "\n".join("  " + line for line in text.splitlines())
 
 
