@@ -664,10 +664,16 @@ def test_slack_manifest(kind: str) -> None:
     assert command["command"] == COMMAND
     assert command["should_escape"] is False
     assert command["description"]
-    hint_words = re.findall(r"[^\s\[\]|]+", command["usage_hint"])
-    assert "since:2h" in hint_words and "help" in hint_words
+    lists, *others = command["usage_hint"].split(" · ")
+    hint_words = re.findall(r"[^\s\[\]|]+", lists)
+    assert "since:2h" in hint_words
     for word in hint_words:
         filters.parse(word)  # every word the hint shows is one the grammar takes
+    actions = set()
+    for form in others:  # and every other form it shows, its placeholder filled in
+        typed = re.sub(r"[\[\]]", "", form.replace("<id>", "88c6ca184c0e47098a5b665e2a126797"))
+        actions.add(filters.parse(typed).action)
+    assert actions == {"job", "watch", "watches", "unwatch", "help"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True, "buttons need it"
     assert "event_subscriptions" not in manifest["settings"]
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["chat:write", "commands"]
