@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -194,8 +194,12 @@ class Settings:
         environ: Mapping[str, str] | None = None,
         *,
         load_secret: Callable[[str], Mapping[str, Any]] | None = None,
+        needs: Sequence[str] = ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"),
     ) -> Settings:
         """Environment first; ``SECRETS_ARN``'s JSON fills what the environment leaves unset.
+
+        ``needs``: the Slack secrets the caller cannot do without (a ConfigError names the
+        missing ones); the terminal's ``watch list`` needs none, ``watch poll`` the bot token.
 
         Called when the Lambda entry boots (its init phase, or the next invocation after a
         failed boot): the secret is read then and kept for the container's life.
@@ -208,16 +212,17 @@ class Settings:
                 value = secret.get(key)
                 if isinstance(value, str) and value and not env.get(key):
                     env[key] = value
-        missing = [k for k in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN") if not env.get(k)]
+        missing = [k for k in needs if not env.get(k)]
         if missing:
+            them = "it" if len(missing) == 1 else "them"
             raise ConfigError(
-                f"Missing {', '.join(missing)}: set it in the environment or in the "
+                f"Missing {', '.join(missing)}: set {them} in the environment or in the "
                 "SECRETS_ARN secret (JSON keys of the same names)."
             )
         api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
         return cls(
-            slack_signing_secret=env["SLACK_SIGNING_SECRET"],
-            slack_bot_token=env["SLACK_BOT_TOKEN"],
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+            slack_bot_token=env.get("SLACK_BOT_TOKEN", ""),
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
             ice_region=(region := ice_region(env.get("ICE_REGION"))),
             ice_endpoint=ice_endpoint(env.get("ICE_ENDPOINT")),

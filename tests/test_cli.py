@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -292,15 +293,36 @@ def test_missing_credentials_are_one_line_without_the_chains_noise(
     assert "No Alibaba Cloud credentials" in err and "ALIBABA_CLOUD_ACCESS_KEY_ID" in err
 
 
-@pytest.mark.parametrize("command", [["serve"], ["digest", "--post"]])
+@pytest.mark.parametrize(
+    ("command", "needed"),
+    [
+        (["serve"], ["SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"]),
+        (["digest", "--post"], ["SLACK_BOT_TOKEN"]),  # it posts; it answers no request
+        (["watch", "poll"], ["SLACK_BOT_TOKEN"]),
+    ],
+)
 def test_commands_that_need_slack_settings_name_them(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str]
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    needed: list[str],
 ) -> None:
     for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SECRETS_ARN"):
         monkeypatch.delenv(name, raising=False)
     assert main(command) == 2
     err = one_line(capsys)
-    assert "SLACK_SIGNING_SECRET" in err and "SLACK_BOT_TOKEN" in err
+    assert all(name in err for name in needed)
+    assert ("SLACK_SIGNING_SECRET" in err) == ("SLACK_SIGNING_SECRET" in needed)
+
+
+def test_watch_list_needs_no_slack_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SECRETS_ARN", "WATCH_TABLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SMARTJOBS_DB", str(tmp_path / "state.db"))
+    assert main(["watch", "list"]) == 0
+    assert "No watches" in capsys.readouterr().out
 
 
 def test_a_broken_pipe_ends_quietly(ice: Emulator) -> None:

@@ -74,7 +74,8 @@ def _report(error: Exception) -> int:
         from bot.render import ice_error_headline
 
         rid = f" (RequestId {error.request_id})" if error.request_id else ""
-        line = f"{ice_error_headline(error)}: {error.code}: {error.message}{rid}. {error.hint}"
+        said = error.message.rstrip(". ")
+        line = f"{ice_error_headline(error)}: {error.code}: {said}{rid}. {error.hint}"
         code = USER_ERROR if isinstance(error, CredentialsError) else SERVICE_ERROR
     elif isinstance(error, CliError | ConfigError):
         line, code = str(error), USER_ERROR
@@ -417,7 +418,7 @@ def _watch(args: argparse.Namespace) -> int:
     from bot.config import Settings
     from bot.services import Services
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(needs=() if args.what == "list" else ("SLACK_BOT_TOKEN",))
     services = Services(
         settings=settings, ice_factory=lambda s, region: _client(Query(region=region))
     )
@@ -482,7 +483,7 @@ def _post_digest(query: Query) -> int:
     from bot.digest.delivery import deliver_digest
     from bot.digest.scan import DEFAULT_WINDOW
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(needs=("SLACK_BOT_TOKEN",))
     if not settings.digest_channel:
         raise CliError("DIGEST_CHANNEL is not set: give the channel id (C…) to post to.")
     window = query.since or DEFAULT_WINDOW
