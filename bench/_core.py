@@ -218,8 +218,7 @@ def stray_bytecode() -> int:
 
     site = Path(sysconfig.get_paths()["purelib"])
     roots = [ROOT / "bot", ROOT / "handler"] + [
-        site / name
-        for name in ("pydantic", "httpx", "slack_bolt", "slack_sdk", "aws_lambda_powertools")
+        site / name for name in ("httpx", "slack_bolt", "slack_sdk", "aws_lambda_powertools")
     ]
     found = 0
     for base in roots:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from bot._transport import LeanTransport
 from bot.ice import (
     Credentials,
     IceAuthError,
@@ -23,7 +24,6 @@ from bot.ice import (
     SmartJobPage,
     StaticCredentials,
 )
-from bot.ice._transport import LeanTransport
 from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, Faults, Live
 
 DEMO = StaticCredentials(Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET))

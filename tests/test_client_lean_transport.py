@@ -1,4 +1,4 @@
-"""The client's default transport (bot/ice/_transport.py) against the emulator over real HTTP:
+"""The client's default transport (bot/_transport.py) against the emulator over real HTTP:
 keep-alive, reconnecting after the server closed an idle connection, timeouts and refusals as
 httpx errors, threads, the pool bound, proxies from the environment, no garbage cycles."""
 
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from bot._transport import LeanTransport
 from bot.ice import (
     Credentials,
     IceClient,
@@ -19,7 +20,6 @@ from bot.ice import (
     RetryPolicy,
     StaticCredentials,
 )
-from bot.ice._transport import LeanTransport
 from bot.ice.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, Faults
 
 DEMO = StaticCredentials(Credentials(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET))

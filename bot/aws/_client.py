@@ -62,6 +62,10 @@ class AwsClient:
         self.region = (
             self._env.get("AWS_REGION") or self._env.get("AWS_DEFAULT_REGION") or "us-east-1"
         )
+        if transport is None:
+            from bot._transport import transport_for
+
+            transport = transport_for(self.endpoint("lambda"))
         self._http = httpx.Client(transport=transport, timeout=timeout)
 
     def __repr__(self) -> str:

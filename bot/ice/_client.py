@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bot._transport import transport_for
 from bot.ice._credentials import CredentialsProvider, StaticCredentials, credentials_from_env
 from bot.ice._enums import (
     ACTION,
@@ -40,7 +41,6 @@ from bot.ice._models import ListSmartJobsRequest, SmartJobPage
 from bot.ice._reader import read_page
 from bot.ice._regions import DEFAULT_REGION, endpoint_for
 from bot.ice._signing import sign
-from bot.ice._transport import transport_for
 
 if TYPE_CHECKING:
     from bot.ice._job_details import SmartHandleJob

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -21,12 +21,13 @@ from bot.names import ACTION_MUTE, ACTION_UNWATCH, COMMAND
 from bot.policy import check_query, parse_allowed
 from bot.query import Query
 from bot.render import ice_error_message, render_error, render_notice
-from bot.render._alerts import render_announcement, render_watches, watched
 from bot.services import Services
 from bot.slack.commands import parsed
 from bot.slack.delivery import Answer, SlackPostError, guarded, post_message, reply
 from bot.telemetry import CommandRun
-from bot.watch.model import MUTE, Watch, new_id
+
+if TYPE_CHECKING:  # the models and the alerts' views load on the lazy path only
+    from bot.watch.model import Watch
 
 log = logging.getLogger("bot.slack")
 
@@ -75,7 +76,9 @@ def start_watch(
     team: str | None,
 ) -> Answer:
     """Remember what matches now, post the announcement, then keep the watch."""
-    from bot.watch.poll import KEEP, PollReport, matching  # the lazy path only
+    from bot.render._alerts import render_announcement, watched  # the lazy path only
+    from bot.watch.model import Watch, new_id
+    from bot.watch.poll import KEEP, PollReport, matching
 
     settings = services.settings
     region = query.region or settings.ice_region
@@ -129,6 +132,8 @@ def _cannot_post(error: SlackPostError) -> dict[str, Any]:
 
 
 def list_watches(services: Services, channel: str) -> Answer:
+    from bot.render._alerts import render_watches
+
     return Answer(
         render_watches(
             services.watches().watches(channel),
@@ -142,6 +147,8 @@ def unwatch(
     services: Services, client: WebClient, query: Query, *, channel: str, user: str
 ) -> Answer:
     """``unwatch N`` (its number in ``watches``), ``unwatch all``, or the only one."""
+    from bot.render._alerts import render_watches, watched
+
     store = services.watches()
     here = store.watches(channel)
     if not here:
@@ -209,6 +216,8 @@ def ack_watch_button(ack: Ack) -> None:
 
 @guarded
 def unwatch_button(body: dict[str, Any], respond: Respond, services: Services) -> None:
+    from bot.render._alerts import watched
+
     watch = _clicked_watch(body, services)
     if watch is None:
         reply(respond, Answer(render_notice("That watch is already gone."), ok=False))
@@ -224,6 +233,9 @@ def unwatch_button(body: dict[str, Any], respond: Respond, services: Services) -
 
 @guarded
 def mute_button(body: dict[str, Any], respond: Respond, services: Services) -> None:
+    from bot.render._alerts import watched
+    from bot.watch.model import MUTE
+
     watch = _clicked_watch(body, services)
     if watch is None:
         reply(respond, Answer(render_notice("That watch is already gone."), ok=False))

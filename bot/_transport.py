@@ -1,5 +1,8 @@
 """A lean httpx transport: HTTP/1.1 keep-alive over the standard library's ``http.client``.
 
+The ICE client's and the AWS calls' (``bot/aws``) last hop. On the ack path it also spares
+a cold start importing httpcore and h11 (about 27 ms) for the self-invoke.
+
 ``IceClient`` still speaks httpx (``httpx.Client``, ``httpx.Request``/``Response``, its
 errors, proxies from the environment, ``MockTransport`` in tests); only the last hop
 changes. httpcore and h11 validate and re-encode every header and event in Python, which
