@@ -7,8 +7,9 @@ the enums, so the Slack ack path never pays for the models, httpx or the credent
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bot._lazy import exports
 
 if TYPE_CHECKING:
     from bot.ice._client import CallRecord, IceClient, RetryPolicy
@@ -78,7 +79,6 @@ _WHERE = {
         "SmartJobPage",
     ),
 }
-_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = [
     "CallRecord",
     "Credentials",
@@ -115,14 +115,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'bot.ice' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = exports(__name__, _WHERE, globals())

@@ -8,8 +8,9 @@ pay for the digest's or the terminal's views.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bot._lazy import exports
 
 if TYPE_CHECKING:
     from bot.render._blocks import Message
@@ -45,7 +46,6 @@ _WHERE = {
     "bot.render._page": ("PageView", "render_page"),
     "bot.render._text": ("render_details_text", "render_digest_text", "render_page_text"),
 }
-_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = [
     "Message",
     "PageView",
@@ -67,14 +67,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'bot.render' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = exports(__name__, _WHERE, globals())
