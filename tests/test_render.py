@@ -668,3 +668,23 @@ def test_property_error_help_notice_within_limits(
         assert_block_kit_limits(message)
         assert_escaped(message)
         json.dumps(message)
+
+
+FAMILY = "👩\u200d👩\u200d👧"  # 5 code points, 8 UTF-16 units
+
+
+@pytest.mark.parametrize(
+    ("count", "title"),
+    [(3, "<!channel>" + FAMILY * 10), (30, "<&>" + FAMILY * 12)],
+    ids=["buttons", "menus"],
+)
+def test_details_labels_count_as_slack_does(count: int, title: str) -> None:
+    """A label cut by code points would pass Slack's 75 with emoji families."""
+    v = view([wire(i, Title=title) for i in range(count)], back_value=REFRESH)
+    check_page(v)
+    message = render_page(v)
+    accessories = [b["accessory"] for b in message["blocks"] if "accessory" in b]
+    assert accessories, "every job has a Details control"
+    labels = [o["text"]["text"] for a in accessories for o in a.get("options", [])]
+    assert (count > 5) == bool(labels), "a long page packs them into menus"
+    assert all("<" not in text and slack_len(text) <= 75 for text in labels)

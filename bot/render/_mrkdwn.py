@@ -73,9 +73,10 @@ def cut(atoms: Sequence[str], limit: int, weight: Callable[[str], int]) -> str:
 
 
 def truncate(text: str, limit: int) -> str:
-    """Plain text (a header, a notification) cut to ``limit`` characters, whitespace collapsed."""
+    """Plain text (a header, a label) cut to ``limit`` characters as Slack counts them,
+    whitespace collapsed."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else cut(text, limit, lambda _: 1)
+    return text if slack_len(text) <= limit else cut(text, limit, slack_len)
 
 
 def cap(mrkdwn: str, limit: int) -> str:
@@ -125,7 +126,7 @@ def fit_plain(text: str | None, limit: int, empty: str = "") -> str:
 def label(text: str | None, limit: int, empty: str = "") -> str:
     """Job data in a plain_text label (a menu option): cleaned, cut, and without ``<>&``,
     which Slack's plain text has no escape for; the full value is in the mrkdwn beside it."""
-    return fit_plain((text or "").translate(_NO_MARKUP), limit, empty)
+    return truncate(clean((text or "").translate(_NO_MARKUP)) or empty, limit)
 
 
 _NO_MARKUP = str.maketrans({"<": "‹", ">": "›", "&": "+"})
