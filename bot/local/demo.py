@@ -174,14 +174,10 @@ def run_demo(
             f"Slack stand-in at {local.slack.url}"
         )
         out(f"\n$ /smartjobs {text}")
-        url, ack, ms = local.command(text)
-        out(f"  ack: HTTP {ack['statusCode']} in {ms:.0f} ms")
-        answers = local.answers(url)
+        answers = _shown(local, *local.command(text), out)
         if not answers:
-            out("  (no answer reached Slack: see the log lines above)")
             return 1
-        for message in answers:
-            out(indent(message_to_text(message)))
+        message = answers[-1]
         presses = 0
         while offered := _offered(message):
             choice = _choose(interactive, presses, ask, offered)
@@ -189,19 +185,32 @@ def run_demo(
                 return 0
             action, label = _KEYS[choice]
             out(f"\n[pressed {label}]")
-            url, ack, ms = local.press(action, **offered[choice])
-            out(f"  ack: HTTP {ack['statusCode']} in {ms:.0f} ms")
-            answers = local.answers(url)
+            answers = _shown(local, *local.press(action, **offered[choice]), out)
             if not answers:
-                out("  (no answer reached Slack: see the log lines above)")
                 return 1
             for answer in answers:
-                out(indent(message_to_text(answer)))
                 if answer.get("replace_original", True) is not False:
                     message = answer  # an error arrives beside the list, which stays
             presses += 1
         out("\n(no more buttons to press)")
         return 0
+
+
+def _shown(
+    local: LocalDeployment,
+    url: str,
+    ack: dict[str, Any],
+    ms: float,
+    out: Callable[[str], None],
+) -> list[dict[str, Any]]:
+    """Print a request's ack and every answer it got (none: say so); return the answers."""
+    out(f"  ack: HTTP {ack['statusCode']} in {ms:.0f} ms")
+    answers = local.answers(url)
+    if not answers:
+        out("  (no answer reached Slack: see the log lines above)")
+    for answer in answers:
+        out(indent(message_to_text(answer)))
+    return answers
 
 
 def _offered(message: dict[str, Any]) -> dict[str, dict[str, str]]:
